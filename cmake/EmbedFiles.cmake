@@ -1,0 +1,20 @@
+# Writes a C++ source that holds the given files as raw string literals, so the
+# shimpool binary carries its templates and needs nothing beside it at run time.
+# Usage: cmake -DOUTPUT=out.cpp -DFILES="name=path;name=path" -P EmbedFiles.cmake
+set(body "// Generated from the files listed below. Do not edit.\n#include \"embedded_files.h\"\n\nnamespace shimpool {\n\nconst EmbeddedFile kEmbeddedFiles[] = {\n")
+foreach(entry IN LISTS FILES)
+  string(FIND "${entry}" "=" eq)
+  string(SUBSTRING "${entry}" 0 ${eq} name)
+  math(EXPR start "${eq} + 1")
+  string(SUBSTRING "${entry}" ${start} -1 path)
+  file(READ "${path}" content)
+  string(FIND "${content}" ")shimpool_embed\"" clash)
+  if(NOT clash EQUAL -1)
+    message(FATAL_ERROR "${path} contains the raw-string delimiter )shimpool_embed\"")
+  endif()
+  string(APPEND body "    {\"${name}\", R\"shimpool_embed(${content})shimpool_embed\"},\n")
+endforeach()
+string(APPEND body "};\n\nconst std::size_t kEmbeddedFileCount = sizeof kEmbeddedFiles / sizeof kEmbeddedFiles[0];\n\n}  // namespace shimpool\n")
+file(WRITE "${OUTPUT}.tmp" "${body}")
+file(COPY_FILE "${OUTPUT}.tmp" "${OUTPUT}" ONLY_IF_DIFFERENT)
+file(REMOVE "${OUTPUT}.tmp")

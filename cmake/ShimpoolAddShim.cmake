@@ -1,0 +1,108 @@
+# shimpool_add_shim(<target>
+#   HEADERS <header>...                 headers whose functions the shim exports
+#   [REAL_LIBRARY <path|file name|target>] the original library (default: lib<NAME>.real.so
+#                                       next to the shim); generator expressions allowed
+#   [NAME <name>]                        shim name (default: <target>); SHIMPOOL_<NAME>_* variables
+#   [OUTPUT_NAME <name>]                 file name of the shim, e.g. "toto" for libtoto.so
+#   [MAX_INSTANCES <n>]                  default upper bound of the pool
+#   [LANGUAGE C|CXX]                     language of the headers (default: from their extension)
+#   [INCLUDE_DIRECTORIES <dir>...]       include directories the headers need (parse and compile)
+#   [CLANG_ARGS <arg>...])               further arguments for parsing (-D..., --target ...)
+#
+# Creates <target>, an ordinary SHARED library: generated wrappers + the shimpool runtime.
+# Consumers linking <target> get <NAME>_shimpool.h (statistics) on their include path.
+function(shimpool_add_shim target)
+  cmake_parse_arguments(PARSE_ARGV 1 arg ""
+    "REAL_LIBRARY;NAME;OUTPUT_NAME;MAX_INSTANCES;LANGUAGE"
+    "HEADERS;INCLUDE_DIRECTORIES;CLANG_ARGS")
+  if(arg_UNPARSED_ARGUMENTS)
+    message(FATAL_ERROR "shimpool_add_shim(${target}): unknown arguments: ${arg_UNPARSED_ARGUMENTS}")
+  endif()
+  if(NOT arg_HEADERS)
+    message(FATAL_ERROR "shimpool_add_shim(${target}): HEADERS is required (the vendor headers to wrap)")
+  endif()
+  if(NOT arg_NAME)
+    set(arg_NAME ${target})
+  endif()
+
+  set(headers "")
+  set(header_dirs "")
+  foreach(header IN LISTS arg_HEADERS)
+    cmake_path(ABSOLUTE_PATH header BASE_DIRECTORY ${CMAKE_CURRENT_SOURCE_DIR} NORMALIZE)
+    list(APPEND headers ${header})
+    cmake_path(GET header PARENT_PATH dir)
+    list(APPEND header_dirs ${dir})
+  endforeach()
+  set(include_dirs "")
+  foreach(dir IN LISTS arg_INCLUDE_DIRECTORIES)
+    cmake_path(ABSOLUTE_PATH dir BASE_DIRECTORY ${CMAKE_CURRENT_SOURCE_DIR} NORMALIZE)
+    list(APPEND include_dirs ${dir})
+  endforeach()
+  list(REMOVE_DUPLICATES header_dirs)
+
+  # The same rule as the generator: C++ when told so, or when the header says so.
+  set(language C)
+  list(GET headers -1 main_header)
+  cmake_path(GET main_header EXTENSION LAST_ONLY main_extension)
+  if(arg_LANGUAGE STREQUAL "CXX" OR main_extension MATCHES "^\\.(hpp|hh|hxx|H)$"
+     OR "-xc++" IN_LIST arg_CLANG_ARGS OR "c++" IN_LIST arg_CLANG_ARGS)
+    set(language CXX)
+  endif()
+  set(parse_args ${arg_CLANG_ARGS})
+  if(arg_LANGUAGE STREQUAL "CXX" AND NOT "c++" IN_LIST parse_args)
+    list(APPEND parse_args -x c++)
+  endif()
+  foreach(dir IN LISTS include_dirs)
+    list(APPEND parse_args -I${dir})
+  endforeach()
+
+  set(real_library_option "")
+  if(arg_REAL_LIBRARY)
+    if(TARGET ${arg_REAL_LIBRARY})
+      set(real_library_option --real-library $<TARGET_FILE:${arg_REAL_LIBRARY}>)
+    else()
+      set(real_library_option --real-library ${arg_REAL_LIBRARY})
+    endif()
+  endif()
+  set(max_option "")
+  if(arg_MAX_INSTANCES)
+    set(max_option --max-instances ${arg_MAX_INSTANCES})
+  endif()
+
+  set(out_dir ${CMAKE_CURRENT_BINARY_DIR}/shimpool/${target})
+  if(language STREQUAL "CXX")
+    set(wrapper ${out_dir}/${arg_NAME}_shim.cpp)
+  else()
+    set(wrapper ${out_dir}/${arg_NAME}_shim.c)
+  endif()
+  set(version_script ${out_dir}/${arg_NAME}_shim.map)
+  set(api_header ${out_dir}/${arg_NAME}_shimpool.h)
+
+  add_custom_command(
+    OUTPUT ${wrapper} ${version_script} ${api_header}
+    COMMAND $<TARGET_FILE:shimpool::shimpool> generate ${headers}
+            --name ${arg_NAME} --out ${out_dir} ${real_library_option} ${max_option}
+            -- ${parse_args}
+    DEPENDS ${headers} shimpool::shimpool
+    COMMENT "Generating shimpool shim ${arg_NAME} from ${arg_HEADERS}"
+    COMMAND_EXPAND_LISTS
+    VERBATIM)
+
+  add_library(${target} SHARED ${wrapper} ${api_header})
+  target_link_libraries(${target} PRIVATE shimpool::runtime)
+  target_include_directories(${target} PRIVATE ${header_dirs} ${include_dirs})
+  target_include_directories(${target} PUBLIC $<BUILD_INTERFACE:${out_dir}>)
+  set_target_properties(${target} PROPERTIES
+    C_VISIBILITY_PRESET hidden
+    CXX_VISIBILITY_PRESET hidden
+    LINK_DEPENDS ${version_script})
+  if(arg_OUTPUT_NAME)
+    set_target_properties(${target} PROPERTIES OUTPUT_NAME ${arg_OUTPUT_NAME})
+  endif()
+  if(NOT WIN32)
+    target_link_options(${target} PRIVATE "LINKER:--version-script=${version_script}")
+  endif()
+  if(arg_REAL_LIBRARY AND TARGET ${arg_REAL_LIBRARY})
+    add_dependencies(${target} ${arg_REAL_LIBRARY})
+  endif()
+endfunction()

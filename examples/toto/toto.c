@@ -1,0 +1,116 @@
+/*
+ * toto.c - the implementation of the example thread-unsafe library (see toto.h).
+ *
+ * Every function keeps its working state in file-static globals and widens the
+ * window in which another thread can overwrite them (sched_yield, busy loops),
+ * so the races are reliably visible even on a machine with few cores.
+ *
+ * Build: cc -std=c11 -shared -fPIC -o libtoto.so toto.c -Wl,-soname,libtoto.so
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include "toto.h"
+
+#include <ctype.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define TOTO_TEXT_MAX 255
+
+/* volatile: otherwise the compiler, seeing that nothing else in this file
+ * reads it, keeps toto_foo's value in a register and the race disappears. */
+static volatile int scratch;                /* toto_foo's working value */
+static char text_buffer[TOTO_TEXT_MAX + 1]; /* toto_bar's working buffer */
+static int counter;                         /* toto_counter_add's state */
+
+/* Keeps the CPU busy for a moment while a global holds a half-done result. */
+static void linger(void)
+{
+    volatile int spin = 0;
+    sched_yield();
+    for (int i = 0; i < 300; ++i)
+        spin = spin + 1;
+}
+
+/* noinline keeps toto_sum3's call to toto_foo a real call to the exported
+ * symbol even with compilers that inline across default-visibility functions. */
+#if defined(__GNUC__)
+__attribute__((noinline))
+#endif
+int toto_foo(int a, int b)
+{
+    scratch = a;
+    linger();
+    return scratch + b;
+}
+
+void toto_bar(char *text)
+{
+    size_t length = strnlen(text, TOTO_TEXT_MAX);
+
+    memcpy(text_buffer, text, length);
+    text_buffer[length] = '\0';
+    sched_yield();
+    for (size_t i = 0; i < length; ++i) {
+        if (i == length / 2)
+            sched_yield();
+        text_buffer[i] = (char)toupper((unsigned char)text_buffer[i]);
+    }
+    memcpy(text, text_buffer, length);
+    text[length] = '\0';
+}
+
+int toto_apply(toto_callback fn, int value, void *context)
+{
+    return fn(value, context);
+}
+
+static long long now_ms(void)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+}
+
+int toto_wait_event(const char *path, int timeout_ms)
+{
+    const struct timespec one_ms = {0, 1000000};
+    long long deadline = now_ms() + timeout_ms;
+
+    for (;;) {
+        if (access(path, F_OK) == 0)
+            return 1;
+        if (now_ms() >= deadline)
+            return 0;
+        nanosleep(&one_ms, NULL);
+    }
+}
+
+void toto_signal_event(const char *path)
+{
+    int fd = open(path, O_CREAT | O_WRONLY, 0600);
+    if (fd >= 0)
+        close(fd);
+}
+
+int toto_sum3(int a, int b, int c)
+{
+    /* An ordinary call to an exported function: in a -fPIC shared library it
+     * goes through the PLT, so the dynamic linker may bind it to another
+     * library's toto_foo (a shim's wrapper). Deliberate: see toto.h. */
+    return toto_foo(a, b) + c;
+}
+
+const void *toto_instance_id(void)
+{
+    return &counter;
+}
+
+int toto_counter_add(int n)
+{
+    counter += n;
+    return counter;
+}

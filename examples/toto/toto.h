@@ -1,0 +1,74 @@
+/*
+ * toto.h - the vendor header of "toto", an example of a thread-unsafe C library.
+ *
+ * toto stands for the closed-source libraries shimpool exists for: it keeps its
+ * state in globals, so concurrent calls from several threads corrupt each other's
+ * results. Each function below exists to demonstrate one property a shim must have
+ * (see examples/toto/demo.cpp and tests/e2e/toto_scenarios_test.cpp).
+ */
+#ifndef TOTO_H
+#define TOTO_H
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/*
+ * Returns a + b, computed through a global scratch variable that is held for a
+ * while (a yield and a short busy loop): concurrent calls overwrite each other's
+ * scratch value and return wrong sums. Demonstrates corruption of plain results.
+ */
+int toto_foo(int a, int b);
+
+/*
+ * Uppercases `text` (at most 255 characters) in place, through a global buffer:
+ * concurrent calls mix their texts. Demonstrates corruption of data passed by
+ * pointer.
+ */
+void toto_bar(char *text);
+
+/* A host callback for toto_apply: receives the value and the host's context. */
+typedef int (*toto_callback)(int value, void *context);
+
+/*
+ * Calls fn(value, context) and returns its result. Lets the host re-enter the
+ * library from inside a library call (nesting on the same thread).
+ */
+int toto_apply(toto_callback fn, int value, void *context);
+
+/*
+ * Blocks until a file exists at `path` (polled every millisecond) or until
+ * timeout_ms elapses. Returns 1 if the event was set, 0 on timeout. Modeled on
+ * AutoIt's "wait for window": the event lives outside the library's memory, so
+ * separate instances of the library see it, and a host that serializes all calls
+ * with one lock deadlocks (the wait holds the lock the signal needs).
+ */
+int toto_wait_event(const char *path, int timeout_ms);
+
+/* Sets the event toto_wait_event waits for: creates the file at `path`. */
+void toto_signal_event(const char *path);
+
+/*
+ * Returns a + b + c, calling toto_foo through its exported symbol. Demonstrates
+ * a library calling its own exported functions: a private copy's internal calls
+ * must stay inside that copy.
+ */
+int toto_sum3(int a, int b, int c);
+
+/*
+ * Returns the address of one of the library's globals: distinct for every
+ * loaded copy ("instance") of the library.
+ */
+const void *toto_instance_id(void);
+
+/*
+ * Adds n to a global counter and returns its new value: state that a sequence
+ * of calls depends on.
+ */
+int toto_counter_add(int n);
+
+#ifdef __cplusplus
+} /* extern "C" */
+#endif
+
+#endif /* TOTO_H */

@@ -1,0 +1,25 @@
+// The leases the current thread holds, one slot per pool. Kept in a fixed,
+// trivially destructible thread_local array: nothing to run at thread exit,
+// which matters when the shim is unloaded before its threads end.
+#pragma once
+
+namespace shimpool {
+
+struct Instance;
+class Pool;
+
+struct HeldLease {
+  const Pool *pool = nullptr;
+  Instance *instance = nullptr;
+  unsigned depth = 0;
+};
+
+// The slot of `pool` for this thread, or nullptr if the thread holds none.
+HeldLease *find_held_lease(const Pool *pool);
+// A free slot for `pool`, or nullptr when the thread already holds leases on
+// the maximum number of pools at once.
+HeldLease *claim_held_lease(const Pool *pool);
+
+inline constexpr unsigned kMaxPoolsHeldPerThread = 8;
+
+}  // namespace shimpool

@@ -1,0 +1,201 @@
+// Pool semantics against a fake instance source: lazy creation up to the
+// maximum, blocking when every instance is busy, nesting, failures.
+#include "pool.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <future>
+#include <thread>
+
+namespace shimpool {
+namespace {
+
+using namespace std::chrono_literals;
+
+class FakeSource : public InstanceSource {
+ public:
+  std::unique_ptr<Instance> create(std::string &error) override {
+    if (fail_next.exchange(false)) {
+      error = "fake creation failure";
+      return nullptr;
+    }
+    auto instance = std::make_unique<Instance>();
+    instance->library = reinterpret_cast<void *>(static_cast<uintptr_t>(++created));
+    instance->functions.push_back(instance->library);
+    return instance;
+  }
+  void destroy(Instance &) noexcept override { ++destroyed; }
+
+  std::atomic<int> created{0};
+  std::atomic<int> destroyed{0};
+  std::atomic<bool> fail_next{false};
+};
+
+// A source that hands out the same library twice, like a loader that was
+// fooled into returning an already-loaded copy.
+class RepeatingSource : public FakeSource {
+ public:
+  std::unique_ptr<Instance> create(std::string &) override {
+    auto instance = std::make_unique<Instance>();
+    instance->library = &token;
+    return instance;
+  }
+  int token = 0;
+};
+
+TEST(Pool, CreatesInstancesLazily) {
+  FakeSource source;
+  Pool pool(source, 4);
+  EXPECT_EQ(pool.stats().live_instances, 0u);
+  std::string error;
+  Instance *first = pool.enter(error);
+  ASSERT_NE(first, nullptr);
+  pool.leave(first);
+  Instance *second = pool.enter(error);
+  EXPECT_EQ(second, first) << "an idle instance is reused before a new one is created";
+  pool.leave(second);
+  EXPECT_EQ(source.created, 1);
+  EXPECT_EQ(pool.stats().calls, 2u);
+}
+
+TEST(Pool, ConcurrentLeasesGetDistinctInstancesUpToTheMaximum) {
+  FakeSource source;
+  Pool pool(source, 3);
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  std::atomic<int> entered{0};
+  std::vector<Instance *> seen(3);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 3; ++i) {
+    threads.emplace_back([&, i] {
+      std::string error;
+      seen[i] = pool.enter(error);
+      ++entered;
+      released.wait();
+      pool.leave(seen[i]);
+    });
+  }
+  while (entered < 3) std::this_thread::sleep_for(1ms);
+  EXPECT_NE(seen[0], seen[1]);
+  EXPECT_NE(seen[1], seen[2]);
+  EXPECT_NE(seen[0], seen[2]);
+  EXPECT_EQ(pool.stats().live_instances, 3u);
+  EXPECT_EQ(pool.stats().idle_instances, 0u);
+  release.set_value();
+  for (auto &t : threads) t.join();
+  EXPECT_EQ(pool.stats().idle_instances, 3u);
+}
+
+TEST(Pool, WaitsWhenEveryInstanceIsBusy) {
+  FakeSource source;
+  Pool pool(source, 1);
+  std::string error;
+  Instance *held = pool.enter(error);
+  ASSERT_NE(held, nullptr);
+
+  std::atomic<bool> got{false};
+  std::thread waiter([&] {
+    std::string e;
+    Instance *instance = pool.enter(e);
+    got = true;
+    pool.leave(instance);
+  });
+  std::this_thread::sleep_for(50ms);
+  EXPECT_FALSE(got) << "the second caller must wait for the only instance";
+  pool.leave(held);
+  waiter.join();
+  EXPECT_TRUE(got);
+  shimpool_stats stats = pool.stats();
+  EXPECT_EQ(stats.waits, 1u);
+  EXPECT_GT(stats.wait_ns, 0u);
+  EXPECT_EQ(source.created, 1);
+}
+
+TEST(Pool, NestedEnterOnOneThreadReusesTheHeldInstance) {
+  FakeSource source;
+  Pool pool(source, 1);
+  auto nested = std::async(std::launch::async, [&] {
+    std::string error;
+    Instance *outer = pool.enter(error);
+    Instance *inner = pool.enter(error);  // a callback re-entering the shim
+    bool same = inner == outer;
+    pool.leave(inner);
+    pool.leave(outer);
+    return same;
+  });
+  ASSERT_EQ(nested.wait_for(10s), std::future_status::ready) << "nested enter deadlocked";
+  EXPECT_TRUE(nested.get());
+  EXPECT_EQ(pool.stats().calls, 1u) << "a nested call takes no new lease";
+  EXPECT_EQ(pool.stats().idle_instances, 1u) << "the instance is back after the outer leave";
+}
+
+TEST(Pool, ReportsFailureWhenNoInstanceCanBeCreated) {
+  FakeSource source;
+  source.fail_next = true;
+  Pool pool(source, 2);
+  std::string error;
+  EXPECT_EQ(pool.enter(error), nullptr);
+  EXPECT_EQ(error, "fake creation failure");
+  EXPECT_EQ(pool.stats().creation_failures, 1u);
+  // The thread's lease slot was given back: the next call works.
+  Instance *instance = pool.enter(error);
+  ASSERT_NE(instance, nullptr);
+  pool.leave(instance);
+}
+
+TEST(Pool, KeepsServingFromExistingInstancesWhenCreationFails) {
+  FakeSource source;
+  Pool pool(source, 2);
+  std::string error;
+  Instance *held = pool.enter(error);
+  ASSERT_NE(held, nullptr);
+  source.fail_next = true;
+  auto other = std::async(std::launch::async, [&] {
+    std::string e;
+    Instance *instance = pool.enter(e);  // creation fails: waits for the existing one
+    pool.leave(instance);
+    return instance;
+  });
+  std::this_thread::sleep_for(50ms);
+  pool.leave(held);
+  ASSERT_EQ(other.wait_for(10s), std::future_status::ready);
+  EXPECT_EQ(other.get(), held);
+  EXPECT_EQ(pool.stats().creation_failures, 1u);
+}
+
+TEST(Pool, RejectsAnInstanceThatIsAlreadyLive) {
+  RepeatingSource source;
+  Pool pool(source, 2);
+  std::string error;
+  Instance *first = pool.enter(error);
+  ASSERT_NE(first, nullptr);
+  auto second = std::async(std::launch::async, [&] {
+    std::string e;
+    Instance *instance = pool.enter(e);
+    if (instance) pool.leave(instance);
+    return std::make_pair(instance, e);
+  });
+  // The duplicate is refused; the second caller then waits for the first instance.
+  std::this_thread::sleep_for(50ms);
+  pool.leave(first);
+  auto [instance, e] = second.get();
+  EXPECT_EQ(instance, first);
+  EXPECT_EQ(pool.stats().live_instances, 1u);
+  EXPECT_EQ(pool.stats().creation_failures, 1u);
+  EXPECT_EQ(source.destroyed, 1);
+}
+
+TEST(Pool, DestroysItsInstances) {
+  FakeSource source;
+  {
+    Pool pool(source, 2);
+    std::string error;
+    pool.leave(pool.enter(error));
+  }
+  EXPECT_EQ(source.destroyed, 1);
+}
+
+}  // namespace
+}  // namespace shimpool

@@ -1,0 +1,19 @@
+#include "api_model.h"
+
+namespace shimpool {
+
+const char *to_string(CallingConvention convention) {
+  switch (convention) {
+    case CallingConvention::C: return "cdecl";
+    case CallingConvention::StdCall: return "stdcall";
+    case CallingConvention::FastCall: return "fastcall";
+    case CallingConvention::VectorCall: return "vectorcall";
+    case CallingConvention::ThisCall: return "thiscall";
+    case CallingConvention::MsAbi: return "ms_abi";
+    case CallingConvention::SysVAbi: return "sysv_abi";
+    case CallingConvention::Other: return "other";
+  }
+  return "other";
+}
+
+}  // namespace shimpool

@@ -1,0 +1,30 @@
+// The emitters: render the API model through the templates into the files of
+// a shim (wrapper source, linker version script, the shim's own API header).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "api_model.h"
+
+namespace shimpool {
+
+struct ShimSettings {
+  std::string real_library;  // path or file name of the original, as the runtime will resolve it
+  unsigned max_instances = 8;
+};
+
+struct OutputFile {
+  std::string name;  // file name inside the output directory
+  std::string content;
+};
+
+std::vector<OutputFile> emit_shim(const ApiModel &model, const ShimSettings &settings);
+
+// "toto" -> "SHIMPOOL_TOTO_": the prefix of the shim's environment variables.
+std::string environment_prefix(const std::string &shim_name);
+
+// Whether `name` can name a shim: a C identifier, since it becomes part of symbol names.
+bool is_valid_shim_name(const std::string &name);
+
+}  // namespace shimpool
