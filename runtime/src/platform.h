@@ -28,6 +28,10 @@ struct LoadError {
 // filled in. Leaves no files behind either way.
 void *load_private_copy(const std::string &path, const LoadOptions &options, LoadError &error);
 
+// Refuses every later load and waits (up to `timeout_ms`) for the ones under
+// way, so a process about to abort leaves no other thread's half-made copy behind.
+void stop_loading(int timeout_ms) noexcept;
+
 // The address of `name` in a loaded library, or nullptr.
 void *find_symbol(void *library, const char *name);
 

@@ -7,7 +7,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
+#include <chrono>
+#include <thread>
 #include <cstdlib>
 #include <cstring>
 
@@ -15,6 +18,19 @@
 
 namespace shimpool::platform {
 namespace {
+
+// Trivially destructible, so still valid while the process exits.
+std::atomic<int> g_loads_in_flight{0};
+std::atomic<bool> g_loading_stopped{false};
+
+// Counts a load for stop_loading. Both sides write their flag, then read the
+// other's (sequentially consistent), so a load either is waited for or sees
+// the stop.
+struct InFlight {
+  InFlight() { g_loads_in_flight.fetch_add(1); }
+  ~InFlight() { g_loads_in_flight.fetch_sub(1); }
+  bool stopped() const { return g_loading_stopped.load(); }
+};
 
 std::string errno_text(int error) { return std::strerror(error); }
 
@@ -63,6 +79,11 @@ bool copy_contents(int from, int to, off_t size, std::string &error) {
 }  // namespace
 
 void *load_private_copy(const std::string &path, const LoadOptions &options, LoadError &error) {
+  InFlight in_flight;
+  if (in_flight.stopped()) {
+    error = {LoadFailure::Loader, "loading stopped: the process is aborting"};
+    return nullptr;
+  }
   int source = open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (source < 0) {
     error = {LoadFailure::RealLibrary, "cannot open the real library " + path + ": " + errno_text(errno)};
@@ -107,6 +128,13 @@ void *load_private_copy(const std::string &path, const LoadOptions &options, Loa
   rmdir(directory.c_str());
   close(source);
   return handle;
+}
+
+void stop_loading(int timeout_ms) noexcept {
+  g_loading_stopped.store(true);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  while (g_loads_in_flight.load() > 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
 }
 
 void *find_symbol(void *library, const char *name) { return dlsym(library, name); }

@@ -76,7 +76,7 @@ int main(int argc, char **argv) {
       "shimpool"};
   app.set_version_flag("--version", "shimpool " + std::string(shimpool::kVersion));
   app.require_subcommand(1);
-  app.footer("Run 'shimpool SUBCOMMAND --help' for a subcommand's options.");
+  app.footer("Run 'shimpool SUBCOMMAND --help' for a subcommand's options.\n");
 
   GenerateOptions generate;
   CLI::App *generate_command = app.add_subcommand(
@@ -97,7 +97,7 @@ int main(int argc, char **argv) {
       ->capture_default_str();
   generate_command->footer(
       "Arguments after -- go to Clang (e.g. -- -Iinclude -DTOTO_API= -x c++).\n"
-      "Writes NAME_shim.c (or .cpp), NAME_shim.map and NAME_shimpool.h into --out, all or none.");
+      "Writes NAME_shim.c (or .cpp), NAME_shim.map and NAME_shimpool.h into --out, all or none.\n");
 
   try {
     app.parse(args);

@@ -1,0 +1,283 @@
+// The shimpool command line, run as a user runs it: the real binary spawned
+// with posix_spawn, its stdout, stderr and exit status captured.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <poll.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <regex>
+#include <set>
+#include <sstream>
+
+extern char **environ;
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Result {
+  int status = -1;  // exit status, or -1 if the process did not exit normally
+  std::string out, err;
+};
+
+// Runs shimpool with `args`, collecting both streams until they close.
+Result run(const std::vector<std::string> &args) {
+  int out_pipe[2], err_pipe[2];
+  if (pipe2(out_pipe, O_CLOEXEC) != 0 || pipe2(err_pipe, O_CLOEXEC) != 0) throw std::runtime_error("pipe");
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, out_pipe[1], STDOUT_FILENO);
+  posix_spawn_file_actions_adddup2(&actions, err_pipe[1], STDERR_FILENO);
+
+  std::vector<std::string> argv_storage{SHIMPOOL_BINARY};
+  argv_storage.insert(argv_storage.end(), args.begin(), args.end());
+  std::vector<char *> argv;
+  for (auto &arg : argv_storage) argv.push_back(arg.data());
+  argv.push_back(nullptr);
+
+  pid_t pid = 0;
+  int spawned = posix_spawn(&pid, SHIMPOOL_BINARY, &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  close(out_pipe[1]);
+  close(err_pipe[1]);
+  if (spawned != 0) throw std::runtime_error("cannot spawn " SHIMPOOL_BINARY);
+
+  // Read both pipes together so neither fills up and blocks the child.
+  Result result;
+  pollfd fds[2] = {{out_pipe[0], POLLIN, 0}, {err_pipe[0], POLLIN, 0}};
+  std::string *sinks[2] = {&result.out, &result.err};
+  int open_count = 2;
+  while (open_count > 0) {
+    if (poll(fds, 2, -1) < 0) {
+      if (errno == EINTR) continue;
+      break;
+    }
+    for (int i = 0; i < 2; ++i) {
+      if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+      char buffer[4096];
+      ssize_t n = read(fds[i].fd, buffer, sizeof buffer);
+      if (n > 0) {
+        sinks[i]->append(buffer, static_cast<size_t>(n));
+      } else if (n == 0 || errno != EINTR) {
+        close(fds[i].fd);
+        fds[i].fd = -1;
+        --open_count;
+      }
+    }
+  }
+  int wait_status = 0;
+  while (waitpid(pid, &wait_status, 0) < 0 && errno == EINTR) {
+  }
+  result.status = WIFEXITED(wait_status) ? WEXITSTATUS(wait_status) : -1;
+  return result;
+}
+
+std::ostream &operator<<(std::ostream &os, const Result &r) {
+  return os << "exit " << r.status << "\n--- stdout\n" << r.out << "--- stderr\n" << r.err;
+}
+
+class Cli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string pattern = (fs::temp_directory_path() / "shimpool-cli-XXXXXX").string();
+    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
+    dir_ = pattern;
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  std::string write(const std::string &name, const std::string &text) {
+    fs::path path = dir_ / name;
+    std::ofstream(path) << text;
+    return path.string();
+  }
+
+  std::string good_header() {
+    return write("toto.h", "typedef int (*toto_cb)(int);\nint toto_foo(int a, int b);\n"
+                           "void toto_bar(char *text);\nint toto_apply(toto_cb fn, int v);\n");
+  }
+
+  fs::path dir_;
+};
+
+// File name -> content, for every entry of a directory.
+std::map<std::string, std::string> read_directory(const fs::path &dir) {
+  std::map<std::string, std::string> files;
+  if (!fs::exists(dir)) return files;
+  for (const auto &entry : fs::directory_iterator(dir)) {
+    std::ifstream in(entry.path(), std::ios::binary);
+    std::ostringstream content;
+    content << in.rdbuf();
+    files[entry.path().filename().string()] = content.str();
+  }
+  return files;
+}
+
+std::set<std::string> keys(const std::map<std::string, std::string> &files) {
+  std::set<std::string> out;
+  for (const auto &[name, content] : files) out.insert(name);
+  return out;
+}
+
+const std::set<std::string> kTotoOutputs{"toto_shim.c", "toto_shim.map", "toto_shimpool.h"};
+
+TEST_F(Cli, HelpListsGenerate) {
+  Result r = run({"--help"});
+  EXPECT_EQ(r.status, 0) << r;
+  EXPECT_NE(r.out.find("generate"), std::string::npos) << r;
+}
+
+TEST_F(Cli, GenerateHelpListsItsOptions) {
+  Result r = run({"generate", "--help"});
+  EXPECT_EQ(r.status, 0) << r;
+  for (const char *option : {"--name", "--out", "--real-library", "--max-instances"})
+    EXPECT_NE(r.out.find(option), std::string::npos) << option << "\n" << r;
+}
+
+TEST_F(Cli, Version) {
+  Result r = run({"--version"});
+  EXPECT_EQ(r.status, 0) << r;
+  EXPECT_TRUE(std::regex_match(r.out, std::regex("shimpool [0-9]+\\.[0-9]+\\.[0-9]+\n"))) << r;
+}
+
+TEST_F(Cli, NoSubcommandIsAUsageError) {
+  Result r = run({});
+  EXPECT_EQ(r.status, 2) << r;
+}
+
+TEST_F(Cli, MissingNameIsAUsageError) {
+  Result r = run({"generate", good_header(), "--out", (dir_ / "out").string()});
+  EXPECT_EQ(r.status, 2) << r;
+  EXPECT_NE(r.err.find("--name"), std::string::npos) << r;
+  EXPECT_FALSE(fs::exists(dir_ / "out"));
+}
+
+TEST_F(Cli, InvalidNamesAreUsageErrors) {
+  for (const char *name : {"2bad", "a-b"}) {
+    Result r = run({"generate", good_header(), "--name", name, "--out", (dir_ / "out").string()});
+    EXPECT_EQ(r.status, 2) << name << "\n" << r;
+    EXPECT_NE(r.err.find(name), std::string::npos) << "names the bad value\n" << r;
+    EXPECT_FALSE(fs::exists(dir_ / "out"));
+  }
+}
+
+TEST_F(Cli, MaxInstancesOutOfRangeIsAUsageError) {
+  Result r = run({"generate", good_header(), "--name", "toto", "--out", (dir_ / "out").string(),
+                  "--max-instances", "0"});
+  EXPECT_EQ(r.status, 2) << r;
+}
+
+TEST_F(Cli, SuccessWritesExactlyTheThreeFiles) {
+  Result r = run({"generate", good_header(), "--name", "toto", "--out", (dir_ / "out").string(),
+                  "--real-library", "/opt/vendor/libtoto.so.1", "--max-instances", "5"});
+  ASSERT_EQ(r.status, 0) << r;
+  auto files = read_directory(dir_ / "out");
+  EXPECT_EQ(keys(files), kTotoOutputs);
+  const std::string &source = files["toto_shim.c"];
+  EXPECT_NE(source.find("\"/opt/vendor/libtoto.so.1\""), std::string::npos) << source;
+  EXPECT_NE(source.find("int toto_apply(toto_cb arg0, int arg1) {"), std::string::npos) << source;
+  EXPECT_NE(files["toto_shim.map"].find("toto_apply;"), std::string::npos);
+}
+
+TEST_F(Cli, DefaultRealLibraryName) {
+  Result r = run({"generate", good_header(), "--name", "toto", "--out", (dir_ / "out").string()});
+  ASSERT_EQ(r.status, 0) << r;
+  EXPECT_NE(read_directory(dir_ / "out")["toto_shim.c"].find("\"libtoto.real.so\""),
+            std::string::npos);
+}
+
+TEST_F(Cli, OutputIsByteIdenticalAcrossRuns) {
+  std::string header = good_header();
+  std::vector<std::string> args{"generate", header, "--name", "toto", "--out"};
+  auto run_into = [&](const fs::path &out) {
+    auto a = args;
+    a.push_back(out.string());
+    Result r = run(a);
+    EXPECT_EQ(r.status, 0) << r;
+    return read_directory(out);
+  };
+  auto first = run_into(dir_ / "out");
+  auto again = run_into(dir_ / "out");  // over its own output
+  auto elsewhere = run_into(dir_ / "other");
+  EXPECT_EQ(keys(first), kTotoOutputs);
+  EXPECT_EQ(first, again);
+  EXPECT_EQ(first, elsewhere);
+}
+
+TEST_F(Cli, MalformedHeaderWritesNothing) {
+  std::string header = write("header.h", "int fine(int);\nint broken(int x\n");
+  Result r = run({"generate", header, "--name", "toto", "--out", (dir_ / "out").string()});
+  EXPECT_EQ(r.status, 1) << r;
+  EXPECT_TRUE(std::regex_search(r.err, std::regex("header\\.h:2:[0-9]+: error: "))) << r;
+  EXPECT_FALSE(fs::exists(dir_ / "out")) << "no output directory either";
+}
+
+TEST_F(Cli, MalformedHeaderLeavesAnExistingDirectoryAlone) {
+  // A previous good run, then a failing one into the same directory: the
+  // earlier outputs stay as they were and nothing is added.
+  std::string out = (dir_ / "out").string();
+  ASSERT_EQ(run({"generate", good_header(), "--name", "toto", "--out", out}).status, 0);
+  auto before = read_directory(out);
+  std::string header = write("header.h", "int fine(int);\nint broken(int x\n");
+  Result r = run({"generate", header, "--name", "toto", "--out", out});
+  EXPECT_EQ(r.status, 1) << r;
+  EXPECT_EQ(read_directory(out), before);
+
+  fs::create_directory(dir_ / "empty");
+  r = run({"generate", header, "--name", "toto", "--out", (dir_ / "empty").string()});
+  EXPECT_EQ(r.status, 1) << r;
+  EXPECT_TRUE(read_directory(dir_ / "empty").empty());
+}
+
+TEST_F(Cli, VariadicFunctionIsNamed) {
+  std::string header = write("va.h", "int va_ok(int);\nint va_log(const char *fmt, ...);\n");
+  Result r = run({"generate", header, "--name", "va", "--out", (dir_ / "out").string()});
+  EXPECT_EQ(r.status, 1) << r;
+  EXPECT_TRUE(std::regex_search(r.err, std::regex("va\\.h:2:5: error: .*'va_log'"))) << r;
+  EXPECT_FALSE(fs::exists(dir_ / "out"));
+}
+
+TEST_F(Cli, NonexistentHeaderIsNamed) {
+  std::string missing = (dir_ / "missing_header.h").string();
+  Result r = run({"generate", missing, "--name", "toto", "--out", (dir_ / "out").string()});
+  EXPECT_NE(r.status, 0) << r;
+  EXPECT_NE(r.err.find("missing_header.h"), std::string::npos) << r;
+  EXPECT_FALSE(fs::exists(dir_ / "out"));
+}
+
+TEST_F(Cli, HeaderWithoutFunctionsIsAnInputError) {
+  write("dep.h", "int dep_only(int);\n");
+  std::string header = write("types.h", "#include \"dep.h\"\nstruct s { int x; };\ntypedef int t;\n");
+  Result r = run({"generate", header, "--name", "types", "--out", (dir_ / "out").string()});
+  EXPECT_EQ(r.status, 1) << r;
+  EXPECT_NE(r.err.find("no function"), std::string::npos) << r;
+  EXPECT_FALSE(fs::exists(dir_ / "out"));
+}
+
+TEST_F(Cli, ArgumentsAfterDoubleDashGoToClang) {
+  std::string header = write("api.h", "API int api_f(int);\n");
+  std::string out = (dir_ / "out").string();
+  Result without = run({"generate", header, "--name", "api", "--out", out});
+  EXPECT_EQ(without.status, 1) << without;
+  Result with = run({"generate", header, "--name", "api", "--out", out, "--", "-DAPI=extern"});
+  EXPECT_EQ(with.status, 0) << with;
+  EXPECT_EQ(keys(read_directory(out)),
+            (std::set<std::string>{"api_shim.c", "api_shim.map", "api_shimpool.h"}));
+}
+
+TEST_F(Cli, CppHeaderGivesACppWrapper) {
+  std::string header = write("api.hpp", "extern \"C\" int cpp_f(int a, int b = 1);\nint cpp_g(int);\n");
+  Result r = run({"generate", header, "--name", "cpp", "--out", (dir_ / "out").string()});
+  ASSERT_EQ(r.status, 0) << r;
+  auto files = read_directory(dir_ / "out");
+  EXPECT_EQ(keys(files), (std::set<std::string>{"cpp_shim.cpp", "cpp_shim.map", "cpp_shimpool.h"}));
+  EXPECT_EQ(files["cpp_shim.map"].find("cpp_g"), std::string::npos);
+}
+
+}  // namespace

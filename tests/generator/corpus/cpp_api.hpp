@@ -1,0 +1,27 @@
+// cpp_api.hpp - a C++ vendor header: an extern "C" API with default arguments
+// and C++ types, next to C++-only functions the shim must leave out (they have
+// mangled names, and the inline ones are compiled into the caller anyway).
+#ifndef CPP_API_HPP
+#define CPP_API_HPP
+
+#include <cstdint>
+
+struct cpp_pair {
+  std::int32_t first;
+  double second;
+};
+
+extern "C" {
+int cpp_scale(int value, int factor = 2);
+cpp_pair cpp_make_pair(std::int32_t first, double second = 0.5);
+double cpp_pair_sum(cpp_pair pair);
+const char *cpp_greeting(bool formal = false);
+int cpp_apply(int (*fn)(int), int value = 7);
+}
+
+// C++ linkage: not part of the shim.
+inline int cpp_twice(int value) { return cpp_scale(value); }  // reaches the library via cpp_scale
+inline double cpp_twice(double value) { return value * 2; }
+int cpp_mangled(int value);  // defined in the library, mangled, so never wrapped
+
+#endif  // CPP_API_HPP
