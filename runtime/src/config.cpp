@@ -12,14 +12,6 @@ std::string variable_name(const shimpool_shim_desc &desc, const char *setting) {
 
 namespace {
 
-std::optional<unsigned> parse_count(const std::string &text, unsigned low, unsigned high) {
-  unsigned value = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || end != text.data() + text.size() || value < low || value > high)
-    return std::nullopt;
-  return value;
-}
-
 // An absolute path is used as is; anything else is relative to the shim's own
 // directory, so a shim shipped next to the renamed original finds it.
 std::string resolve_real_library(const std::string &named, const std::string &shim_directory) {
@@ -27,31 +19,58 @@ std::string resolve_real_library(const std::string &named, const std::string &sh
   return shim_directory + named;
 }
 
+// Reads SHIMPOOL_<NAME>_<setting> as a whole number in [low, high] into `value`,
+// which keeps its default when the variable is unset.
+bool read_number(const shimpool_shim_desc &desc, const char *setting, unsigned low, unsigned high,
+                 const char *meaning, unsigned &value, std::string &error) {
+  const std::string name = variable_name(desc, setting);
+  auto text = platform::environment(name);
+  if (!text) return true;
+  unsigned parsed = 0;
+  auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), parsed);
+  if (ec != std::errc() || end != text->data() + text->size() || parsed < low || parsed > high) {
+    error = name + "='" + *text + "' is not a whole number from " + std::to_string(low) + " to " +
+            std::to_string(high) + "; set it to " + meaning;
+    return false;
+  }
+  value = parsed;
+  return true;
+}
+
 }  // namespace
 
 std::optional<Config> load_config(const shimpool_shim_desc &desc,
                                   const std::string &shim_directory, std::string &error) {
   Config config;
-  const std::string library_variable = variable_name(desc, "REAL_LIBRARY");
-  if (auto overridden = platform::environment(library_variable))
-    config.real_library = resolve_real_library(*overridden, shim_directory);
-  else
-    config.real_library = resolve_real_library(desc.real_library, shim_directory);
+  config.real_library = resolve_real_library(
+      platform::environment(variable_name(desc, "REAL_LIBRARY")).value_or(desc.real_library),
+      shim_directory);
+  config.temp_directory = platform::environment(variable_name(desc, "TMPDIR"))
+                              .value_or(platform::default_temp_directory());
 
-  config.max_instances = desc.max_instances ? desc.max_instances : 1;
-  const std::string max_variable = variable_name(desc, "MAX_INSTANCES");
-  if (auto text = platform::environment(max_variable)) {
-    auto value = parse_count(*text, 1, kMaxInstancesLimit);
-    if (!value) {
-      error = max_variable + "='" + *text + "' is not a whole number from 1 to " +
-              std::to_string(kMaxInstancesLimit) + "; set it to the most instances to load";
-      return std::nullopt;
-    }
-    config.max_instances = *value;
+  unsigned max = desc.max_instances ? desc.max_instances : 1;
+  unsigned min = desc.min_instances;
+  unsigned idle_ms = desc.idle_timeout_ms;
+  unsigned acquire_ms = desc.acquire_timeout_ms;
+  constexpr unsigned kDay = 24u * 3600u * 1000u;
+  if (!read_number(desc, "MAX_INSTANCES", 1, kMaxInstancesLimit, "the most instances to load",
+                   max, error) ||
+      !read_number(desc, "MIN_INSTANCES", 0, kMaxInstancesLimit,
+                   "the instances to keep loaded (at most MAX_INSTANCES)", min, error) ||
+      !read_number(desc, "IDLE_TIMEOUT_MS", 0, kDay,
+                   "the milliseconds an idle instance is kept (0: forever)", idle_ms, error) ||
+      !read_number(desc, "ACQUIRE_TIMEOUT_MS", 0, kDay,
+                   "the milliseconds a call may wait for an instance (0: no limit)", acquire_ms,
+                   error))
+    return std::nullopt;
+  if (min > max) {
+    error = variable_name(desc, "MIN_INSTANCES") + " (" + std::to_string(min) +
+            ") is above the maximum (" + std::to_string(max) + "); lower it or raise " +
+            variable_name(desc, "MAX_INSTANCES");
+    return std::nullopt;
   }
-
-  config.temp_directory =
-      platform::environment(variable_name(desc, "TMPDIR")).value_or(platform::default_temp_directory());
+  config.limits = {min, max, std::chrono::milliseconds(idle_ms),
+                   std::chrono::milliseconds(acquire_ms)};
   return config;
 }
 

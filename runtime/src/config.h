@@ -5,21 +5,22 @@
 #include <optional>
 #include <string>
 
+#include "pool.h"
 #include "shimpool/shim_runtime.h"
 
 namespace shimpool {
 
 struct Config {
   std::string real_library;  // resolved path of the original library
-  unsigned max_instances = 1;
   std::string temp_directory;
+  PoolLimits limits;
 };
 
 // The name of the variable that overrides `setting`, e.g. SHIMPOOL_TOTO_REAL_LIBRARY.
 std::string variable_name(const shimpool_shim_desc &desc, const char *setting);
 
 // Reads the configuration, or returns nullopt with `error` naming the variable at fault.
-// `shim_directory` is where a bare real-library file name is looked up.
+// `shim_directory` is where a relative real-library path is looked up.
 std::optional<Config> load_config(const shimpool_shim_desc &desc,
                                   const std::string &shim_directory, std::string &error);
 

@@ -13,7 +13,7 @@ HeldLease *find_held_lease(const Pool *pool) {
 
 HeldLease *claim_held_lease(const Pool *pool) {
   HeldLease *slot = find_held_lease(nullptr);
-  if (slot) *slot = HeldLease{pool, nullptr, 0};
+  if (slot) *slot = HeldLease{pool, nullptr, 0, false};
   return slot;
 }
 

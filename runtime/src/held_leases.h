@@ -1,6 +1,6 @@
 // The leases the current thread holds, one slot per pool. Kept in a fixed,
 // trivially destructible thread_local array: nothing to run at thread exit,
-// which matters when the shim is unloaded before its threads end.
+// which matters when threads outlive a shim's use.
 #pragma once
 
 namespace shimpool {
@@ -12,6 +12,9 @@ struct HeldLease {
   const Pool *pool = nullptr;
   Instance *instance = nullptr;
   unsigned depth = 0;
+  // The instance belongs to a handle-form session, which returns it itself:
+  // ending the lease must not give it back to the pool.
+  bool borrowed = false;
 };
 
 // The slot of `pool` for this thread, or nullptr if the thread holds none.

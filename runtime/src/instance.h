@@ -1,6 +1,7 @@
 // One private copy of the real library and its resolved function table.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
@@ -10,6 +11,7 @@ namespace shimpool {
 struct Instance {
   void *library = nullptr;        // platform handle of the loaded copy
   std::vector<void *> functions;  // real entry points, in the shim's slot order
+  std::chrono::steady_clock::time_point last_used{};  // guarded by the pool's mutex
 };
 
 // Where instances come from: the platform loader in shims, fakes in tests.

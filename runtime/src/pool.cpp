@@ -1,22 +1,26 @@
 #include "pool.h"
 
 #include <algorithm>
-#include <chrono>
-#include <cstdio>
 
 #include "held_leases.h"
 
 namespace shimpool {
 namespace {
-uint64_t elapsed_ns(std::chrono::steady_clock::time_point since) {
-  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                   std::chrono::steady_clock::now() - since)
-                                   .count());
+
+uint64_t nanoseconds_since(Pool::Clock::time_point since) {
+  return static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(Pool::Clock::now() - since).count());
 }
+
+PoolLimits with_at_least_one(PoolLimits limits) {
+  limits.max_instances = std::max(limits.max_instances, 1u);
+  return limits;
+}
+
 }  // namespace
 
-Pool::Pool(InstanceSource &source, unsigned max_instances)
-    : source_(source), max_instances_(max_instances == 0 ? 1 : max_instances) {}
+Pool::Pool(InstanceSource &source, PoolLimits limits)
+    : source_(source), limits_(with_at_least_one(limits)) {}
 
 Pool::~Pool() {
   for (auto &instance : live_) source_.destroy(*instance);
@@ -43,47 +47,55 @@ Instance *Pool::enter(std::string &error) {
   return instance;
 }
 
-void Pool::leave(Instance *instance) {
+bool Pool::leave() {
   HeldLease *held = find_held_lease(this);
-  if (!held || held->instance != instance) return;  // not ours: nothing to end
-  if (--held->depth > 0) return;
+  if (!held) return false;
+  if (--held->depth > 0) return true;
+  Instance *instance = held->instance;
+  const bool borrowed = held->borrowed;
   *held = HeldLease{};
-  release(instance);
+  if (!borrowed) release(instance);
+  return true;
+}
+
+std::unique_ptr<Instance> Pool::create_distinct(std::string &error) {
+  std::unique_ptr<Instance> created = source_.create(error);
+  if (!created) return nullptr;
+  std::lock_guard lock(mutex_);
+  if (is_distinct(*created)) return created;
+  source_.destroy(*created);
+  error =
+      "the loader returned an instance that is already in the pool, so its globals would be "
+      "shared; the copy was not loaded as a separate library";
+  return nullptr;
 }
 
 Instance *Pool::acquire(std::string &error) {
   std::unique_lock lock(mutex_);
-  ++calls_;
+  ++counters_.calls;
   bool waited = false;
   bool may_create = true;  // one failed creation per call, then wait for an existing instance
   std::string create_error;
-  std::chrono::steady_clock::time_point wait_start;
+  const Clock::time_point start = Clock::now();
   for (;;) {
     if (!idle_.empty()) {
       Instance *instance = idle_.back();
       idle_.pop_back();
-      if (waited) wait_ns_ += elapsed_ns(wait_start);
+      if (waited) counters_.wait_ns += nanoseconds_since(start);
       return instance;
     }
-    if (may_create && live_.size() + creating_ < max_instances_) {
+    if (may_create && live_.size() + creating_ < limits_.max_instances) {
       ++creating_;
       lock.unlock();
-      std::unique_ptr<Instance> created = source_.create(create_error);
+      std::unique_ptr<Instance> created = create_distinct(create_error);
       lock.lock();
       --creating_;
-      if (created && !is_distinct(*created)) {
-        source_.destroy(*created);
-        created.reset();
-        create_error =
-            "the loader returned an instance that is already in the pool, so its globals would "
-            "be shared; the copy was not loaded as a separate library";
-      }
       if (created) {
-        ++creations_;
+        ++counters_.creations;
         live_.push_back(std::move(created));
         return live_.back().get();
       }
-      ++creation_failures_;
+      ++counters_.creation_failures;
       may_create = false;
       idle_available_.notify_all();  // waiters re-check: there may be nothing left to wait for
       continue;
@@ -97,10 +109,19 @@ Instance *Pool::acquire(std::string &error) {
     }
     if (!waited) {
       waited = true;
-      ++waits_;
-      wait_start = std::chrono::steady_clock::now();
+      ++counters_.waits;
     }
-    idle_available_.wait(lock);
+    if (limits_.acquire_timeout.count() == 0) {
+      idle_available_.wait(lock);
+    } else if (idle_available_.wait_until(lock, start + limits_.acquire_timeout) ==
+                   std::cv_status::timeout &&
+               idle_.empty()) {
+      ++counters_.acquire_timeouts;
+      counters_.wait_ns += nanoseconds_since(start);
+      error = "no instance became free within " + std::to_string(limits_.acquire_timeout.count()) +
+              " ms (" + std::to_string(live_.size()) + " loaded, all busy)";
+      return nullptr;
+    }
     if (live_.empty() && creating_ == 0) may_create = true;  // a peer failed: try once ourselves
   }
 }
@@ -108,9 +129,56 @@ Instance *Pool::acquire(std::string &error) {
 void Pool::release(Instance *instance) {
   {
     std::lock_guard lock(mutex_);
+    instance->last_used = Clock::now();
     idle_.push_back(instance);
   }
   idle_available_.notify_one();
+}
+
+bool Pool::prewarm(std::string &error) {
+  for (;;) {
+    {
+      std::lock_guard lock(mutex_);
+      if (live_.size() + creating_ >= std::min(limits_.min_instances, limits_.max_instances))
+        return true;
+      ++creating_;
+    }
+    std::unique_ptr<Instance> created = create_distinct(error);
+    {
+      std::lock_guard lock(mutex_);
+      --creating_;
+      if (!created) {
+        ++counters_.creation_failures;
+        return false;
+      }
+      ++counters_.creations;
+      created->last_used = Clock::now();
+      idle_.push_back(created.get());
+      live_.push_back(std::move(created));
+    }
+    idle_available_.notify_one();
+  }
+}
+
+unsigned Pool::evict_idle(Clock::time_point now) {
+  if (limits_.idle_timeout.count() == 0) return 0;
+  std::vector<std::unique_ptr<Instance>> evicted;
+  {
+    std::lock_guard lock(mutex_);
+    // idle_ holds the least recently released first.
+    while (!idle_.empty() && live_.size() > limits_.min_instances &&
+           idle_.front()->last_used + limits_.idle_timeout <= now) {
+      Instance *victim = idle_.front();
+      idle_.erase(idle_.begin());
+      auto owner = std::find_if(live_.begin(), live_.end(),
+                                [&](const auto &live) { return live.get() == victim; });
+      evicted.push_back(std::move(*owner));
+      live_.erase(owner);
+      ++counters_.evictions;
+    }
+  }
+  for (auto &instance : evicted) source_.destroy(*instance);  // unload outside the lock
+  return static_cast<unsigned>(evicted.size());
 }
 
 bool Pool::is_distinct(const Instance &candidate) const {
@@ -123,15 +191,10 @@ bool Pool::is_distinct(const Instance &candidate) const {
 
 shimpool_stats Pool::stats() const {
   std::lock_guard lock(mutex_);
-  shimpool_stats s{};
+  shimpool_stats s = counters_;
   s.live_instances = live_.size();
   s.idle_instances = idle_.size();
-  s.max_instances = max_instances_;
-  s.calls = calls_;
-  s.waits = waits_;
-  s.wait_ns = wait_ns_;
-  s.creations = creations_;
-  s.creation_failures = creation_failures_;
+  s.max_instances = limits_.max_instances;
   return s;
 }
 

@@ -1,8 +1,10 @@
-// The instance pool: lazy creation up to a maximum, blocking wait when every
-// instance is busy, and per-thread nesting so a callback that re-enters the
-// shim reuses the instance its thread already holds instead of deadlocking.
+// The instance pool: lazy creation up to a maximum, blocking wait (bounded by
+// an optional timeout) when every instance is busy, prewarming, idle eviction,
+// and per-thread nesting so a callback that re-enters the shim reuses the
+// instance its thread already holds instead of deadlocking.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <memory>
@@ -15,9 +17,18 @@
 
 namespace shimpool {
 
+struct PoolLimits {
+  unsigned min_instances = 0;  // kept loaded (prewarmed, never evicted below)
+  unsigned max_instances = 1;
+  std::chrono::milliseconds idle_timeout{0};     // 0: never evict
+  std::chrono::milliseconds acquire_timeout{0};  // 0: wait as long as it takes
+};
+
 class Pool {
  public:
-  Pool(InstanceSource &source, unsigned max_instances);
+  using Clock = std::chrono::steady_clock;
+
+  Pool(InstanceSource &source, PoolLimits limits);
   Pool(const Pool &) = delete;
   Pool &operator=(const Pool &) = delete;
   ~Pool();
@@ -25,31 +36,38 @@ class Pool {
   // Leases an instance for this thread, or returns the one it already holds
   // (nesting). Returns nullptr with `error` set when no instance can be had.
   Instance *enter(std::string &error);
-  // Ends the innermost lease of this thread on this pool.
-  void leave(Instance *instance);
+  // Ends the innermost lease of this thread on this pool. Returns false when
+  // the thread holds no lease here.
+  bool leave();
 
-  shimpool_stats stats() const;
-  unsigned max_instances() const { return max_instances_; }
-
- private:
+  // Leases an instance with no thread attached (handle-form sessions).
   Instance *acquire(std::string &error);
   void release(Instance *instance);
-  bool is_distinct(const Instance &candidate) const;  // caller holds mutex_
+
+  // Loads instances until min_instances are live. Returns false with `error`
+  // set if a creation failed.
+  bool prewarm(std::string &error);
+  // Unloads instances idle since before `now - idle_timeout`, keeping min_instances.
+  // Returns how many were unloaded.
+  unsigned evict_idle(Clock::time_point now);
+
+  shimpool_stats stats() const;
+  const PoolLimits &limits() const { return limits_; }
+
+ private:
+  std::unique_ptr<Instance> create_distinct(std::string &error);  // called without mutex_
+  bool is_distinct(const Instance &candidate) const;              // caller holds mutex_
 
   InstanceSource &source_;
-  const unsigned max_instances_;
+  const PoolLimits limits_;
 
   mutable std::mutex mutex_;
   std::condition_variable idle_available_;
   std::vector<std::unique_ptr<Instance>> live_;
-  std::vector<Instance *> idle_;
+  std::vector<Instance *> idle_;  // most recently released last
   unsigned creating_ = 0;
 
-  uint64_t calls_ = 0;
-  uint64_t waits_ = 0;
-  uint64_t wait_ns_ = 0;
-  uint64_t creations_ = 0;
-  uint64_t creation_failures_ = 0;
+  shimpool_stats counters_{};  // calls, waits, wait_ns, creations, failures, evictions, timeouts
 };
 
 }  // namespace shimpool

@@ -1,29 +1,118 @@
-// The C entry points generated wrappers call.
+// The C entry points generated wrappers and hosts call.
+#include <algorithm>
+#include <atomic>
 #include <cstring>
 
 #include "errors.h"
 #include "shim_context.h"
+#include "sessions.h"
 #include "shimpool/shim_runtime.h"
 
 using shimpool::Instance;
 using shimpool::ShimContext;
 
+namespace {
+
+void copy_message(const std::string &text, char *out, size_t size) {
+  if (!out || size == 0) return;
+  size_t n = std::min(text.size(), size - 1);
+  std::memcpy(out, text.data(), n);
+  out[n] = '\0';
+}
+
+}  // namespace
+
 extern "C" void *const *shimpool_enter(shimpool_shim *shim, shimpool_lease *lease) {
   ShimContext &context = ShimContext::of(shim);
   std::string error;
   Instance *instance = context.pool().enter(error);
-  if (!instance) shimpool::fail(shim->desc->name, error);
+  if (!instance) shimpool::fail(shim, error);
   lease->instance = instance;
   return instance->functions.data();
 }
 
-extern "C" void shimpool_leave(shimpool_shim *shim, shimpool_lease *lease) {
-  ShimContext::of(shim).pool().leave(static_cast<Instance *>(lease->instance));
+extern "C" void shimpool_leave(shimpool_shim *shim, shimpool_lease *) {
+  ShimContext::of(shim).pool().leave();
 }
 
 extern "C" int shimpool_get_stats(shimpool_shim *shim, shimpool_stats *out, size_t out_size) {
   if (!out) return -1;
-  shimpool_stats stats = ShimContext::of(shim).pool().stats();
-  std::memcpy(out, &stats, out_size < sizeof stats ? out_size : sizeof stats);
+  ShimContext &context = ShimContext::of(shim);
+  shimpool_stats stats = context.pool().stats();
+  stats.sessions_open = context.sessions_open().load();
+  std::memcpy(out, &stats, std::min(out_size, sizeof stats));
   return 0;
+}
+
+extern "C" void shimpool_start(shimpool_shim *shim) {
+  std::string ignored;  // reported by the first call, not while the library is being loaded
+  (void)ShimContext::of(shim, ignored);
+}
+
+extern "C" int shimpool_set_error_handler(shimpool_shim *shim, shimpool_error_handler handler,
+                                          void *context) {
+  std::atomic_ref(shim->error_context).store(context);
+  std::atomic_ref(shim->error_handler).store(handler);
+  return 0;
+}
+
+extern "C" int shimpool_probe(shimpool_shim *shim, char *message, size_t message_size) {
+  std::string error;
+  ShimContext *context = ShimContext::of(shim, error);
+  if (context) {
+    if (context->pool().enter(error)) {
+      context->pool().leave();
+      copy_message("ready", message, message_size);
+      return 0;
+    }
+  }
+  copy_message(error, message, message_size);
+  return -1;
+}
+
+extern "C" int shimpool_session_begin(shimpool_shim *shim) {
+  ShimContext &context = ShimContext::of(shim);
+  std::string error;
+  if (!context.pool().enter(error)) shimpool::fail(shim, error);
+  return 0;
+}
+
+extern "C" int shimpool_session_end(shimpool_shim *shim) {
+  return ShimContext::of(shim).pool().leave() ? 0 : -1;
+}
+
+extern "C" shimpool_session *shimpool_session_open(shimpool_shim *shim) {
+  ShimContext &context = ShimContext::of(shim);
+  std::string error;
+  Instance *instance = context.pool().acquire(error);
+  if (!instance) shimpool::fail(shim, error);
+  auto *session = new shimpool_session;
+  session->instance = instance;
+  context.sessions_open().fetch_add(1);
+  return session;
+}
+
+extern "C" void shimpool_session_close(shimpool_shim *shim, shimpool_session *session) {
+  if (!session) return;
+  ShimContext &context = ShimContext::of(shim);
+  {
+    std::lock_guard wait_for_calls(session->mutex);
+    context.pool().release(session->instance);
+  }
+  context.sessions_open().fetch_sub(1);
+  delete session;
+}
+
+extern "C" void *const *shimpool_session_enter(shimpool_shim *shim, shimpool_session *session,
+                                               shimpool_lease *lease) {
+  ShimContext &context = ShimContext::of(shim);
+  std::string error;
+  if (!shimpool::enter_session(context.pool(), *session, *lease, error))
+    shimpool::fail(shim, error);
+  return session->instance->functions.data();
+}
+
+extern "C" void shimpool_session_leave(shimpool_shim *shim, shimpool_session *session,
+                                       shimpool_lease *lease) {
+  shimpool::leave_session(ShimContext::of(shim).pool(), *session, *lease);
 }

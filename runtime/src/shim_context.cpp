@@ -1,34 +1,64 @@
 #include "shim_context.h"
 
+#include <algorithm>
 #include <atomic>
+#include <thread>
 
 #include "errors.h"
 
 namespace shimpool {
+namespace {
+// Any function of the runtime: its address tells which file the shim is.
+void adopt_shim_directory() {}
+}  // namespace
 
-ShimContext &ShimContext::of(shimpool_shim *shim) {
+ShimContext *ShimContext::of(shimpool_shim *shim, std::string &error) {
   std::atomic_ref<void *> slot(shim->context);
   if (void *existing = slot.load(std::memory_order_acquire))
-    return *static_cast<ShimContext *>(existing);
+    return static_cast<ShimContext *>(existing);
 
   const shimpool_shim_desc &desc = *shim->desc;
-  std::string error;
   // The runtime is linked into the shim, so this function's address names the shim's file.
-  auto config = load_config(desc, platform::module_directory(reinterpret_cast<const void *>(&of)), error);
-  if (!config) fail(desc.name, error);
+  const void *self = reinterpret_cast<const void *>(&adopt_shim_directory);
+  auto config = load_config(desc, platform::module_directory(self), error);
+  if (!config) return nullptr;
 
   auto *created = new ShimContext(desc, std::move(*config));
   void *expected = nullptr;
   if (!slot.compare_exchange_strong(expected, created, std::memory_order_acq_rel)) {
     delete created;  // another thread won the race; nothing was loaded yet
-    return *static_cast<ShimContext *>(expected);
+    return static_cast<ShimContext *>(expected);
   }
-  return *created;
+  created->start_upkeep();
+  return created;
+}
+
+ShimContext &ShimContext::of(shimpool_shim *shim) {
+  std::string error;
+  if (ShimContext *context = of(shim, error)) return *context;
+  fail(shim, error);
 }
 
 ShimContext::ShimContext(const shimpool_shim_desc &desc, Config config)
-    : desc_(desc), config_(std::move(config)), pool_(*this, config_.max_instances) {
+    : desc_(desc), config_(std::move(config)), pool_(*this, config_.limits) {
   load_options_.temp_directory = config_.temp_directory;
+}
+
+void ShimContext::start_upkeep() {
+  const PoolLimits &limits = config_.limits;
+  if (limits.min_instances == 0 && limits.idle_timeout.count() == 0) return;
+  // Detached and never ending: the context outlives every thread that uses it.
+  std::thread([this] {
+    std::string ignored;  // a failed prewarm is counted; the first call reports it
+    pool_.prewarm(ignored);
+    const auto idle = config_.limits.idle_timeout;
+    if (idle.count() == 0) return;
+    const auto tick = std::max(idle / 4, std::chrono::milliseconds(5));
+    for (;;) {
+      std::this_thread::sleep_for(tick);
+      pool_.evict_idle(Pool::Clock::now());
+    }
+  }).detach();
 }
 
 std::string ShimContext::advice_for(platform::LoadFailure cause) const {

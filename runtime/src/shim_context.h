@@ -1,7 +1,9 @@
 // Everything one shim owns at run time: its configuration, the loader that
-// makes instances, and the pool. Created on first use, never destroyed.
+// makes instances, and the pool. Created on first use, never destroyed: calls
+// may still arrive while the process exits, and shims are linked -z nodelete.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <string>
 
@@ -15,20 +17,24 @@ namespace shimpool {
 
 class ShimContext final : public InstanceSource {
  public:
-  // The context of `shim`, created on the first call; reports and aborts when
-  // the configuration is invalid.
+  // The context of `shim`, created on the first call (which also starts its
+  // background upkeep), or nullptr with `error` set if the configuration is invalid.
+  static ShimContext *of(shimpool_shim *shim, std::string &error);
+  // As above, but a configuration error goes to the shim's error handler.
   static ShimContext &of(shimpool_shim *shim);
 
   ShimContext(const shimpool_shim_desc &desc, Config config);
 
   Pool &pool() { return pool_; }
-  const shimpool_shim_desc &desc() const { return desc_; }
   const Config &config() const { return config_; }
+  std::atomic<uint64_t> &sessions_open() { return sessions_open_; }
 
   std::unique_ptr<Instance> create(std::string &error) override;
   void destroy(Instance &instance) noexcept override;
 
  private:
+  // Prewarms the minimum and evicts idle instances, on a thread of its own.
+  void start_upkeep();
   // Which variable to set for a load failure of this kind.
   std::string advice_for(platform::LoadFailure cause) const;
 
@@ -36,6 +42,7 @@ class ShimContext final : public InstanceSource {
   const Config config_;
   platform::LoadOptions load_options_;
   Pool pool_;
+  std::atomic<uint64_t> sessions_open_{0};
 };
 
 }  // namespace shimpool

@@ -1,6 +1,7 @@
 // Pool semantics against a fake instance source: lazy creation up to the
 // maximum, blocking when every instance is busy, nesting, failures.
 #include "pool.h"
+#include "sessions.h"
 
 #include <gtest/gtest.h>
 
@@ -47,22 +48,22 @@ class RepeatingSource : public FakeSource {
 
 TEST(Pool, CreatesInstancesLazily) {
   FakeSource source;
-  Pool pool(source, 4);
+  Pool pool(source, PoolLimits{0, 4});
   EXPECT_EQ(pool.stats().live_instances, 0u);
   std::string error;
   Instance *first = pool.enter(error);
   ASSERT_NE(first, nullptr);
-  pool.leave(first);
+  pool.leave();
   Instance *second = pool.enter(error);
   EXPECT_EQ(second, first) << "an idle instance is reused before a new one is created";
-  pool.leave(second);
+  pool.leave();
   EXPECT_EQ(source.created, 1);
   EXPECT_EQ(pool.stats().calls, 2u);
 }
 
 TEST(Pool, ConcurrentLeasesGetDistinctInstancesUpToTheMaximum) {
   FakeSource source;
-  Pool pool(source, 3);
+  Pool pool(source, PoolLimits{0, 3});
   std::promise<void> release;
   std::shared_future<void> released = release.get_future().share();
   std::atomic<int> entered{0};
@@ -74,7 +75,7 @@ TEST(Pool, ConcurrentLeasesGetDistinctInstancesUpToTheMaximum) {
       seen[i] = pool.enter(error);
       ++entered;
       released.wait();
-      pool.leave(seen[i]);
+      pool.leave();
     });
   }
   while (entered < 3) std::this_thread::sleep_for(1ms);
@@ -90,7 +91,7 @@ TEST(Pool, ConcurrentLeasesGetDistinctInstancesUpToTheMaximum) {
 
 TEST(Pool, WaitsWhenEveryInstanceIsBusy) {
   FakeSource source;
-  Pool pool(source, 1);
+  Pool pool(source, PoolLimits{0, 1});
   std::string error;
   Instance *held = pool.enter(error);
   ASSERT_NE(held, nullptr);
@@ -100,11 +101,11 @@ TEST(Pool, WaitsWhenEveryInstanceIsBusy) {
     std::string e;
     Instance *instance = pool.enter(e);
     got = true;
-    pool.leave(instance);
+    pool.leave();
   });
   std::this_thread::sleep_for(50ms);
   EXPECT_FALSE(got) << "the second caller must wait for the only instance";
-  pool.leave(held);
+  pool.leave();
   waiter.join();
   EXPECT_TRUE(got);
   shimpool_stats stats = pool.stats();
@@ -115,14 +116,14 @@ TEST(Pool, WaitsWhenEveryInstanceIsBusy) {
 
 TEST(Pool, NestedEnterOnOneThreadReusesTheHeldInstance) {
   FakeSource source;
-  Pool pool(source, 1);
+  Pool pool(source, PoolLimits{0, 1});
   auto nested = std::async(std::launch::async, [&] {
     std::string error;
     Instance *outer = pool.enter(error);
     Instance *inner = pool.enter(error);  // a callback re-entering the shim
     bool same = inner == outer;
-    pool.leave(inner);
-    pool.leave(outer);
+    pool.leave();
+    pool.leave();
     return same;
   });
   ASSERT_EQ(nested.wait_for(10s), std::future_status::ready) << "nested enter deadlocked";
@@ -134,7 +135,7 @@ TEST(Pool, NestedEnterOnOneThreadReusesTheHeldInstance) {
 TEST(Pool, ReportsFailureWhenNoInstanceCanBeCreated) {
   FakeSource source;
   source.fail_next = true;
-  Pool pool(source, 2);
+  Pool pool(source, PoolLimits{0, 2});
   std::string error;
   EXPECT_EQ(pool.enter(error), nullptr);
   EXPECT_EQ(error, "fake creation failure");
@@ -142,12 +143,12 @@ TEST(Pool, ReportsFailureWhenNoInstanceCanBeCreated) {
   // The thread's lease slot was given back: the next call works.
   Instance *instance = pool.enter(error);
   ASSERT_NE(instance, nullptr);
-  pool.leave(instance);
+  pool.leave();
 }
 
 TEST(Pool, KeepsServingFromExistingInstancesWhenCreationFails) {
   FakeSource source;
-  Pool pool(source, 2);
+  Pool pool(source, PoolLimits{0, 2});
   std::string error;
   Instance *held = pool.enter(error);
   ASSERT_NE(held, nullptr);
@@ -155,11 +156,11 @@ TEST(Pool, KeepsServingFromExistingInstancesWhenCreationFails) {
   auto other = std::async(std::launch::async, [&] {
     std::string e;
     Instance *instance = pool.enter(e);  // creation fails: waits for the existing one
-    pool.leave(instance);
+    pool.leave();
     return instance;
   });
   std::this_thread::sleep_for(50ms);
-  pool.leave(held);
+  pool.leave();
   ASSERT_EQ(other.wait_for(10s), std::future_status::ready);
   EXPECT_EQ(other.get(), held);
   EXPECT_EQ(pool.stats().creation_failures, 1u);
@@ -167,19 +168,19 @@ TEST(Pool, KeepsServingFromExistingInstancesWhenCreationFails) {
 
 TEST(Pool, RejectsAnInstanceThatIsAlreadyLive) {
   RepeatingSource source;
-  Pool pool(source, 2);
+  Pool pool(source, PoolLimits{0, 2});
   std::string error;
   Instance *first = pool.enter(error);
   ASSERT_NE(first, nullptr);
   auto second = std::async(std::launch::async, [&] {
     std::string e;
     Instance *instance = pool.enter(e);
-    if (instance) pool.leave(instance);
+    if (instance) pool.leave();
     return std::make_pair(instance, e);
   });
   // The duplicate is refused; the second caller then waits for the first instance.
   std::this_thread::sleep_for(50ms);
-  pool.leave(first);
+  pool.leave();
   auto [instance, e] = second.get();
   EXPECT_EQ(instance, first);
   EXPECT_EQ(pool.stats().live_instances, 1u);
@@ -190,11 +191,162 @@ TEST(Pool, RejectsAnInstanceThatIsAlreadyLive) {
 TEST(Pool, DestroysItsInstances) {
   FakeSource source;
   {
-    Pool pool(source, 2);
+    Pool pool(source, PoolLimits{0, 2});
     std::string error;
-    pool.leave(pool.enter(error));
+    ASSERT_NE(pool.enter(error), nullptr);
+    pool.leave();
   }
   EXPECT_EQ(source.destroyed, 1);
+}
+
+TEST(Pool, AcquireTimeoutGivesUpWithAClearError) {
+  FakeSource source;
+  Pool pool(source, PoolLimits{0, 1, 0ms, 30ms});
+  std::string error;
+  ASSERT_NE(pool.enter(error), nullptr);
+  auto other = std::async(std::launch::async, [&] {
+    std::string e;
+    Instance *instance = pool.enter(e);
+    return std::make_pair(instance, e);
+  });
+  ASSERT_EQ(other.wait_for(10s), std::future_status::ready) << "the timeout did not fire";
+  auto [instance, e] = other.get();
+  EXPECT_EQ(instance, nullptr);
+  EXPECT_EQ(e, "no instance became free within 30 ms (1 loaded, all busy)");
+  EXPECT_EQ(pool.stats().acquire_timeouts, 1u);
+  pool.leave();
+}
+
+TEST(Pool, PrewarmLoadsTheMinimumUpFront) {
+  FakeSource source;
+  Pool pool(source, PoolLimits{3, 5});
+  std::string error;
+  ASSERT_TRUE(pool.prewarm(error)) << error;
+  shimpool_stats stats = pool.stats();
+  EXPECT_EQ(stats.live_instances, 3u);
+  EXPECT_EQ(stats.idle_instances, 3u);
+  EXPECT_EQ(stats.calls, 0u) << "prewarming is not a call";
+  // The first calls find instances ready: nothing more is created.
+  ASSERT_NE(pool.enter(error), nullptr);
+  pool.leave();
+  EXPECT_EQ(source.created, 3);
+}
+
+TEST(Pool, PrewarmReportsFailure) {
+  FakeSource source;
+  source.fail_next = true;
+  Pool pool(source, PoolLimits{2, 2});
+  std::string error;
+  EXPECT_FALSE(pool.prewarm(error));
+  EXPECT_EQ(error, "fake creation failure");
+  EXPECT_EQ(pool.stats().creation_failures, 1u);
+}
+
+TEST(Pool, EvictsInstancesIdleLongerThanTheTimeoutDownToTheMinimum) {
+  FakeSource source;
+  Pool pool(source, PoolLimits{1, 4, 100ms});
+  std::promise<void> go;
+  std::shared_future<void> released = go.get_future().share();
+  std::atomic<int> entered{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 3; ++i)
+    threads.emplace_back([&] {
+      std::string e;
+      pool.enter(e);
+      ++entered;
+      released.wait();
+      pool.leave();
+    });
+  while (entered < 3) std::this_thread::sleep_for(1ms);
+  go.set_value();
+  for (auto &t : threads) t.join();
+  ASSERT_EQ(pool.stats().live_instances, 3u);
+
+  EXPECT_EQ(pool.evict_idle(Pool::Clock::now()), 0u) << "not idle long enough yet";
+  EXPECT_EQ(pool.evict_idle(Pool::Clock::now() + 150ms), 2u);
+  shimpool_stats stats = pool.stats();
+  EXPECT_EQ(stats.live_instances, 1u) << "the minimum stays loaded";
+  EXPECT_EQ(stats.evictions, 2u);
+  EXPECT_EQ(source.destroyed, 2) << "evicted instances are unloaded";
+}
+
+TEST(Pool, EvictionNeverTouchesLeasedInstances) {
+  FakeSource source;
+  Pool pool(source, PoolLimits{0, 2, 1ms});
+  std::string error;
+  Instance *held = pool.enter(error);
+  ASSERT_NE(held, nullptr);
+  EXPECT_EQ(pool.evict_idle(Pool::Clock::now() + 1h), 0u);
+  pool.leave();
+  EXPECT_EQ(pool.evict_idle(Pool::Clock::now() + 1h), 1u);
+}
+
+class Sessions : public ::testing::Test {
+ protected:
+  FakeSource source;
+  Pool pool{source, PoolLimits{0, 4}};
+};
+
+TEST_F(Sessions, CallsInASessionNestOnItsInstanceAndKeepItFromThePool) {
+  std::string error;
+  shimpool_session session;
+  session.instance = pool.acquire(error);
+  ASSERT_NE(session.instance, nullptr);
+
+  shimpool_lease lease{};
+  ASSERT_TRUE(enter_session(pool, session, lease, error)) << error;
+  Instance *nested = pool.enter(error);  // a callback re-entering from the session call
+  EXPECT_EQ(nested, session.instance);
+  pool.leave();
+  leave_session(pool, session, lease);
+
+  EXPECT_EQ(pool.stats().idle_instances, 0u) << "the session still owns its instance";
+  pool.release(session.instance);
+  EXPECT_EQ(pool.stats().idle_instances, 1u);
+}
+
+TEST_F(Sessions, ASessionCallInsideAPooledCallRestoresTheOuterLease) {
+  std::string error;
+  shimpool_session session;
+  session.instance = pool.acquire(error);
+  Instance *outer = pool.enter(error);
+  ASSERT_NE(outer, session.instance);
+
+  shimpool_lease lease{};
+  ASSERT_TRUE(enter_session(pool, session, lease, error));
+  EXPECT_EQ(pool.enter(error), session.instance);
+  pool.leave();
+  leave_session(pool, session, lease);
+
+  EXPECT_EQ(pool.enter(error), outer) << "back on the thread's own instance";
+  pool.leave();
+  pool.leave();
+  pool.release(session.instance);
+  EXPECT_EQ(pool.stats().idle_instances, 2u);
+}
+
+TEST_F(Sessions, CallsOnOneSessionFromManyThreadsRunOneAtATime) {
+  std::string error;
+  shimpool_session session;
+  session.instance = pool.acquire(error);
+  std::atomic<int> inside{0};
+  std::atomic<int> overlaps{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&] {
+      for (int i = 0; i < 200; ++i) {
+        shimpool_lease lease{};
+        std::string e;
+        ASSERT_TRUE(enter_session(pool, session, lease, e));
+        if (inside.fetch_add(1) != 0) ++overlaps;
+        std::this_thread::yield();
+        inside.fetch_sub(1);
+        leave_session(pool, session, lease);
+      }
+    });
+  for (auto &t : threads) t.join();
+  EXPECT_EQ(overlaps, 0);
+  pool.release(session.instance);
 }
 
 }  // namespace

@@ -31,19 +31,33 @@ typedef struct shimpool_shim_desc {
   const char *const *functions;  /* real function names, in slot order */
   size_t function_count;
   unsigned max_instances;        /* default upper bound; the environment may override */
+  unsigned min_instances;        /* default number kept loaded and prewarmed */
+  unsigned idle_timeout_ms;      /* default idle time before eviction; 0: never */
+  unsigned acquire_timeout_ms;   /* default wait limit for an instance; 0: no limit */
 } shimpool_shim_desc;
+
+/* Called with a complete message when an instance cannot be had. If it
+ * returns, the process aborts: a drop-in function has no error channel and must
+ * never return a wrong result. It may end the process its own way instead. */
+typedef void (*shimpool_error_handler)(const char *shim_name, const char *message, void *context);
 
 /* One per shim in static storage, constant-initialised; the runtime creates the
  * context behind it on first use and never destroys it (calls may still arrive
  * while the process exits). */
 typedef struct shimpool_shim {
   const shimpool_shim_desc *desc;
-  void *context; /* accessed atomically by the runtime only */
+  void *context;                        /* accessed atomically by the runtime only */
+  shimpool_error_handler error_handler; /* NULL: print the message and abort */
+  void *error_context;
 } shimpool_shim;
 
 /* Filled by shimpool_enter, handed back to shimpool_leave. */
 typedef struct shimpool_lease {
   void *instance;
+  /* Session calls only: the thread's own lease they stand in for meanwhile. */
+  void *outer_instance;
+  unsigned outer_depth;
+  int outer_borrowed;
 } shimpool_lease;
 
 /* Leases an instance for the calling thread (reusing the one it already holds
@@ -57,6 +71,35 @@ void shimpool_leave(shimpool_shim *shim, shimpool_lease *lease);
 /* Copies min(out_size, sizeof(shimpool_stats)) bytes of counters to out.
  * Returns 0, or -1 when out is NULL. */
 int shimpool_get_stats(shimpool_shim *shim, shimpool_stats *out, size_t out_size);
+
+/* Called when the shim is loaded: reads the configuration and prewarms the
+ * minimum number of instances in the background. Never fails: a bad
+ * configuration is reported by the first call. */
+void shimpool_start(shimpool_shim *shim);
+
+/* Replaces the error handler (NULL restores the default). Returns 0. */
+int shimpool_set_error_handler(shimpool_shim *shim, shimpool_error_handler handler, void *context);
+
+/* Checks that an instance can be had, loading one if none is live. Returns 0,
+ * or -1 with a message in `message` (when not NULL). Never aborts. */
+int shimpool_probe(shimpool_shim *shim, char *message, size_t message_size);
+
+/* Thread-bound session: the calling thread keeps one instance from begin to
+ * end; every call it makes in between runs there. Sessions nest. Returns 0, or
+ * -1 (end without begin). */
+int shimpool_session_begin(shimpool_shim *shim);
+int shimpool_session_end(shimpool_shim *shim);
+
+/* Handle-form session, for callers whose calls arrive on arbitrary threads:
+ * one instance reserved from open to close. Calls on one session run one at a
+ * time, in the order they take its lock. */
+typedef struct shimpool_session shimpool_session;
+shimpool_session *shimpool_session_open(shimpool_shim *shim);
+void shimpool_session_close(shimpool_shim *shim, shimpool_session *session);
+void *const *shimpool_session_enter(shimpool_shim *shim, shimpool_session *session,
+                                    shimpool_lease *lease);
+void shimpool_session_leave(shimpool_shim *shim, shimpool_session *session,
+                            shimpool_lease *lease);
 
 #ifdef __cplusplus
 }

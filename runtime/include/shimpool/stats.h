@@ -17,6 +17,9 @@ typedef struct shimpool_stats {
   uint64_t wait_ns;           /* total time spent waiting, nanoseconds */
   uint64_t creations;         /* instances loaded successfully */
   uint64_t creation_failures; /* instance loads that failed */
+  uint64_t evictions;         /* idle instances unloaded */
+  uint64_t acquire_timeouts;  /* calls that gave up waiting for an instance */
+  uint64_t sessions_open;     /* handle-form sessions open now */
 } shimpool_stats;
 
 #endif /* SHIMPOOL_STATS_H */
