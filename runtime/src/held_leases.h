@@ -3,6 +3,8 @@
 // which matters when threads outlive a shim's use.
 #pragma once
 
+#include <cstdint>
+
 namespace shimpool {
 
 struct Instance;
@@ -24,5 +26,10 @@ HeldLease *find_held_lease(const Pool *pool);
 HeldLease *claim_held_lease(const Pool *pool);
 
 inline constexpr unsigned kMaxPoolsHeldPerThread = 8;
+
+// The serial of the instance this thread last leased from `pool`, or 0. Used
+// for affinity (an idle last instance is taken first) and the sticky policy.
+uint64_t last_instance_of(const Pool *pool);
+void remember_last_instance(const Pool *pool, uint64_t serial);
 
 }  // namespace shimpool

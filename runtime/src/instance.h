@@ -2,6 +2,8 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -9,9 +11,11 @@
 namespace shimpool {
 
 struct Instance {
+  uint64_t serial = 0;            // unique per pool, never reused: survives eviction checks
   void *library = nullptr;        // platform handle of the loaded copy
   std::vector<void *> functions;  // real entry points, in the shim's slot order
   std::chrono::steady_clock::time_point last_used{};  // guarded by the pool's mutex
+  size_t broadcasts_applied = 0;  // replayed broadcast calls; touched only under a lease
 };
 
 // Where instances come from: the platform loader in shims, fakes in tests.
@@ -22,6 +26,9 @@ class InstanceSource {
   virtual std::unique_ptr<Instance> create(std::string &error) = 0;
   // Unloads an instance the pool no longer keeps.
   virtual void destroy(Instance &instance) noexcept = 0;
+  // Brings a freshly leased instance up to date (replays broadcast calls it
+  // has not seen) before the caller uses it.
+  virtual void on_lease(Instance &) {}
 };
 
 }  // namespace shimpool

@@ -26,7 +26,7 @@ Pool::~Pool() {
   for (auto &instance : live_) source_.destroy(*instance);
 }
 
-Instance *Pool::enter(std::string &error) {
+Instance *Pool::enter(std::string &error, Preference preference) {
   if (HeldLease *held = find_held_lease(this)) {
     ++held->depth;  // a callback re-entering on this thread: same instance
     return held->instance;
@@ -37,11 +37,13 @@ Instance *Pool::enter(std::string &error) {
             " pools at once; nested calls across that many shims are not supported";
     return nullptr;
   }
-  Instance *instance = acquire(error);
+  Instance *instance =
+      acquire(error, last_instance_of(this), preference == Preference::Sticky);
   if (!instance) {
     *slot = HeldLease{};
     return nullptr;
   }
+  remember_last_instance(this, instance->serial);
   slot->instance = instance;
   slot->depth = 1;
   return instance;
@@ -70,7 +72,13 @@ std::unique_ptr<Instance> Pool::create_distinct(std::string &error) {
   return nullptr;
 }
 
-Instance *Pool::acquire(std::string &error) {
+Instance *Pool::acquire(std::string &error, uint64_t preferred, bool must_be_preferred) {
+  Instance *instance = acquire_locked(error, preferred, must_be_preferred);
+  if (instance) source_.on_lease(*instance);
+  return instance;
+}
+
+Instance *Pool::acquire_locked(std::string &error, uint64_t preferred, bool must_be_preferred) {
   std::unique_lock lock(mutex_);
   ++counters_.calls;
   bool waited = false;
@@ -78,21 +86,20 @@ Instance *Pool::acquire(std::string &error) {
   std::string create_error;
   const Clock::time_point start = Clock::now();
   for (;;) {
-    if (!idle_.empty()) {
-      Instance *instance = idle_.back();
-      idle_.pop_back();
+    // A sticky call waits for its instance while that instance is still live.
+    const bool insist = must_be_preferred && preferred != 0 && is_live(preferred);
+    if (Instance *instance = insist ? take_idle_serial(preferred) : take_idle(preferred)) {
       if (waited) counters_.wait_ns += nanoseconds_since(start);
       return instance;
     }
-    if (may_create && live_.size() + creating_ < limits_.max_instances) {
+    if (!insist && may_create && live_.size() + creating_ < limits_.max_instances) {
       ++creating_;
       lock.unlock();
       std::unique_ptr<Instance> created = create_distinct(create_error);
       lock.lock();
       --creating_;
       if (created) {
-        ++counters_.creations;
-        live_.push_back(std::move(created));
+        add_live(std::move(created));
         return live_.back().get();
       }
       ++counters_.creation_failures;
@@ -111,11 +118,17 @@ Instance *Pool::acquire(std::string &error) {
       waited = true;
       ++counters_.waits;
     }
-    if (limits_.acquire_timeout.count() == 0) {
+    // Waiters for one particular instance make a plain notify_one unsafe: it
+    // could wake a waiter that cannot use the released instance.
+    if (insist) ++particular_waiters_;
+    bool timed_out = false;
+    if (limits_.acquire_timeout.count() == 0)
       idle_available_.wait(lock);
-    } else if (idle_available_.wait_until(lock, start + limits_.acquire_timeout) ==
-                   std::cv_status::timeout &&
-               idle_.empty()) {
+    else
+      timed_out = idle_available_.wait_until(lock, start + limits_.acquire_timeout) ==
+                  std::cv_status::timeout;
+    if (insist) --particular_waiters_;
+    if (timed_out && (insist ? !has_idle_serial(preferred) : idle_.empty())) {
       ++counters_.acquire_timeouts;
       counters_.wait_ns += nanoseconds_since(start);
       error = "no instance became free within " + std::to_string(limits_.acquire_timeout.count()) +
@@ -127,12 +140,19 @@ Instance *Pool::acquire(std::string &error) {
 }
 
 void Pool::release(Instance *instance) {
-  {
-    std::lock_guard lock(mutex_);
-    instance->last_used = Clock::now();
-    idle_.push_back(instance);
-  }
-  idle_available_.notify_one();
+  std::unique_lock lock(mutex_);
+  instance->last_used = Clock::now();
+  idle_.push_back(instance);
+  notify_idle(lock);
+}
+
+void Pool::notify_idle(std::unique_lock<std::mutex> &lock) {
+  const bool wake_all = particular_waiters_ > 0;
+  lock.unlock();
+  if (wake_all)
+    idle_available_.notify_all();
+  else
+    idle_available_.notify_one();
 }
 
 bool Pool::prewarm(std::string &error) {
@@ -144,19 +164,16 @@ bool Pool::prewarm(std::string &error) {
       ++creating_;
     }
     std::unique_ptr<Instance> created = create_distinct(error);
-    {
-      std::lock_guard lock(mutex_);
-      --creating_;
-      if (!created) {
-        ++counters_.creation_failures;
-        return false;
-      }
-      ++counters_.creations;
-      created->last_used = Clock::now();
-      idle_.push_back(created.get());
-      live_.push_back(std::move(created));
+    std::unique_lock lock(mutex_);
+    --creating_;
+    if (!created) {
+      ++counters_.creation_failures;
+      return false;
     }
-    idle_available_.notify_one();
+    created->last_used = Clock::now();
+    idle_.push_back(created.get());
+    add_live(std::move(created));
+    notify_idle(lock);
   }
 }
 
@@ -166,10 +183,14 @@ unsigned Pool::evict_idle(Clock::time_point now) {
   {
     std::lock_guard lock(mutex_);
     // idle_ holds the least recently released first.
-    while (!idle_.empty() && live_.size() > limits_.min_instances &&
-           idle_.front()->last_used + limits_.idle_timeout <= now) {
-      Instance *victim = idle_.front();
-      idle_.erase(idle_.begin());
+    for (auto it = idle_.begin(); it != idle_.end() && live_.size() > limits_.min_instances;) {
+      Instance *victim = *it;
+      if (victim->last_used + limits_.idle_timeout > now) break;  // the rest are newer
+      if (victim == pinned_) {
+        ++it;
+        continue;
+      }
+      it = idle_.erase(it);
       auto owner = std::find_if(live_.begin(), live_.end(),
                                 [&](const auto &live) { return live.get() == victim; });
       evicted.push_back(std::move(*owner));
@@ -179,6 +200,57 @@ unsigned Pool::evict_idle(Clock::time_point now) {
   }
   for (auto &instance : evicted) source_.destroy(*instance);  // unload outside the lock
   return static_cast<unsigned>(evicted.size());
+}
+
+Instance *Pool::take_idle(uint64_t preferred) {
+  if (idle_.empty()) return nullptr;
+  if (preferred != 0)
+    if (Instance *instance = take_idle_serial(preferred)) return instance;
+  Instance *instance = idle_.back();  // the most recently used: warm caches
+  idle_.pop_back();
+  return instance;
+}
+
+Instance *Pool::take_idle_serial(uint64_t serial) {
+  auto it = std::find_if(idle_.begin(), idle_.end(),
+                         [&](const Instance *idle) { return idle->serial == serial; });
+  if (it == idle_.end()) return nullptr;
+  Instance *instance = *it;
+  idle_.erase(it);
+  return instance;
+}
+
+bool Pool::has_idle_serial(uint64_t serial) const {
+  return std::any_of(idle_.begin(), idle_.end(),
+                     [&](const Instance *idle) { return idle->serial == serial; });
+}
+
+bool Pool::is_live(uint64_t serial) const {
+  return std::any_of(live_.begin(), live_.end(),
+                     [&](const auto &live) { return live->serial == serial; });
+}
+
+void Pool::add_live(std::unique_ptr<Instance> instance) {
+  instance->serial = next_serial_++;
+  ++counters_.creations;
+  live_.push_back(std::move(instance));
+}
+
+Instance *Pool::pinned(std::string &error) {
+  {
+    std::lock_guard lock(mutex_);
+    if (pinned_) return pinned_;
+  }
+  Instance *instance = acquire(error);
+  if (!instance) return nullptr;
+  std::unique_lock lock(mutex_);
+  if (!pinned_) pinned_ = instance;
+  Instance *result = pinned_;
+  --counters_.calls;  // pinning is not a call
+  instance->last_used = Clock::now();
+  idle_.push_back(instance);
+  notify_idle(lock);
+  return result;
 }
 
 bool Pool::is_distinct(const Instance &candidate) const {

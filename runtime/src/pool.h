@@ -33,15 +33,24 @@ class Pool {
   Pool &operator=(const Pool &) = delete;
   ~Pool();
 
+  // Which instance a new lease prefers. Affinity: the thread's last instance
+  // when it is idle, else any. Sticky: the thread's last instance, waiting for
+  // it if it is busy (errno-style getters must read the state the thread's
+  // previous call left).
+  enum class Preference { Affinity, Sticky };
+
   // Leases an instance for this thread, or returns the one it already holds
   // (nesting). Returns nullptr with `error` set when no instance can be had.
-  Instance *enter(std::string &error);
+  Instance *enter(std::string &error, Preference preference = Preference::Affinity);
   // Ends the innermost lease of this thread on this pool. Returns false when
   // the thread holds no lease here.
   bool leave();
 
   // Leases an instance with no thread attached (handle-form sessions).
-  Instance *acquire(std::string &error);
+  Instance *acquire(std::string &error, uint64_t preferred = 0, bool must_be_preferred = false);
+  // An instance that stays loaded (never evicted), for functions that need no
+  // lease at all (the `direct` policy). Creates one if none is live.
+  Instance *pinned(std::string &error);
   void release(Instance *instance);
 
   // Loads instances until min_instances are live. Returns false with `error`
@@ -57,6 +66,13 @@ class Pool {
  private:
   std::unique_ptr<Instance> create_distinct(std::string &error);  // called without mutex_
   bool is_distinct(const Instance &candidate) const;              // caller holds mutex_
+  Instance *acquire_locked(std::string &error, uint64_t preferred, bool must_be_preferred);
+  Instance *take_idle(uint64_t preferred);                        // caller holds mutex_
+  Instance *take_idle_serial(uint64_t serial);                    // caller holds mutex_
+  bool is_live(uint64_t serial) const;                            // caller holds mutex_
+  bool has_idle_serial(uint64_t serial) const;                    // caller holds mutex_
+  void notify_idle(std::unique_lock<std::mutex> &lock);           // unlocks
+  void add_live(std::unique_ptr<Instance> instance);              // caller holds mutex_
 
   InstanceSource &source_;
   const PoolLimits limits_;
@@ -66,6 +82,9 @@ class Pool {
   std::vector<std::unique_ptr<Instance>> live_;
   std::vector<Instance *> idle_;  // most recently released last
   unsigned creating_ = 0;
+  uint64_t next_serial_ = 1;
+  unsigned particular_waiters_ = 0;
+  Instance *pinned_ = nullptr;
 
   shimpool_stats counters_{};  // calls, waits, wait_ns, creations, failures, evictions, timeouts
 };

@@ -1,7 +1,9 @@
 // The C entry points generated wrappers and hosts call.
 #include <algorithm>
 #include <atomic>
+#include <cstdlib>
 #include <cstring>
+#include <cwchar>
 
 #include "errors.h"
 #include "shim_context.h"
@@ -29,6 +31,42 @@ extern "C" void *const *shimpool_enter(shimpool_shim *shim, shimpool_lease *leas
   if (!instance) shimpool::fail(shim, error);
   lease->instance = instance;
   return instance->functions.data();
+}
+
+extern "C" void *const *shimpool_enter_sticky(shimpool_shim *shim, shimpool_lease *lease) {
+  ShimContext &context = ShimContext::of(shim);
+  std::string error;
+  Instance *instance = context.pool().enter(error, shimpool::Pool::Preference::Sticky);
+  if (!instance) shimpool::fail(shim, error);
+  lease->instance = instance;
+  return instance->functions.data();
+}
+
+extern "C" void *const *shimpool_direct(shimpool_shim *shim) {
+  std::string error;
+  Instance *instance = ShimContext::of(shim).pool().pinned(error);
+  if (!instance) shimpool::fail(shim, error);
+  return instance->functions.data();
+}
+
+extern "C" void shimpool_record_broadcast(shimpool_shim *shim, shimpool_lease *lease,
+                                          shimpool_replay_fn replay, const void *arguments,
+                                          size_t size) {
+  ShimContext::of(shim).broadcasts().record(*static_cast<Instance *>(lease->instance), replay,
+                                            arguments, size);
+}
+
+extern "C" const char *shimpool_keep_string(shimpool_shim *, const char *text) {
+  if (!text) return nullptr;
+  return strdup(text);  // lives as long as the recorded call: the process
+}
+
+extern "C" const wchar_t *shimpool_keep_wstring(shimpool_shim *, const wchar_t *text) {
+  if (!text) return nullptr;
+  size_t bytes = (std::wcslen(text) + 1) * sizeof(wchar_t);
+  auto *copy = static_cast<wchar_t *>(std::malloc(bytes));
+  if (copy) std::memcpy(copy, text, bytes);
+  return copy;
 }
 
 extern "C" void shimpool_leave(shimpool_shim *shim, shimpool_lease *) {

@@ -98,6 +98,9 @@ std::unique_ptr<Instance> ShimContext::create(std::string &error) {
     }
     instance->functions.push_back(function);
   }
+  // Not shared yet: the instance is made ready before any caller can see it.
+  if (desc_.init_instance) desc_.init_instance(instance->functions.data());
+  broadcasts_.catch_up(*instance);
   return instance;
 }
 

@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 
+#include "broadcast_log.h"
 #include "config.h"
 #include "instance.h"
 #include "platform.h"
@@ -28,9 +29,11 @@ class ShimContext final : public InstanceSource {
   Pool &pool() { return pool_; }
   const Config &config() const { return config_; }
   std::atomic<uint64_t> &sessions_open() { return sessions_open_; }
+  BroadcastLog &broadcasts() { return broadcasts_; }
 
   std::unique_ptr<Instance> create(std::string &error) override;
   void destroy(Instance &instance) noexcept override;
+  void on_lease(Instance &instance) override { broadcasts_.catch_up(instance); }
 
  private:
   // Prewarms the minimum and evicts idle instances, on a thread of its own.
@@ -41,6 +44,7 @@ class ShimContext final : public InstanceSource {
   const shimpool_shim_desc &desc_;
   const Config config_;
   platform::LoadOptions load_options_;
+  BroadcastLog broadcasts_;  // before pool_: instances replay it as they are made
   Pool pool_;
   std::atomic<uint64_t> sessions_open_{0};
 };

@@ -99,7 +99,7 @@ TEST(Pool, WaitsWhenEveryInstanceIsBusy) {
   std::atomic<bool> got{false};
   std::thread waiter([&] {
     std::string e;
-    Instance *instance = pool.enter(e);
+    EXPECT_NE(pool.enter(e), nullptr);
     got = true;
     pool.leave();
   });
@@ -279,6 +279,80 @@ TEST(Pool, EvictionNeverTouchesLeasedInstances) {
   EXPECT_EQ(pool.evict_idle(Pool::Clock::now() + 1h), 0u);
   pool.leave();
   EXPECT_EQ(pool.evict_idle(Pool::Clock::now() + 1h), 1u);
+}
+
+TEST(Pool, AnIdleLastInstanceIsPreferred) {
+  FakeSource source;
+  Pool pool(source, PoolLimits{0, 2});
+  std::string error;
+  // Two instances exist; this thread last used the first one.
+  Instance *first = pool.enter(error);
+  auto other = std::async(std::launch::async, [&] {
+    std::string e;
+    Instance *instance = pool.enter(e);
+    pool.leave();
+    return instance;
+  });
+  Instance *second = other.get();
+  ASSERT_NE(first, second);
+  pool.leave();  // idle order now: second, first
+  EXPECT_EQ(pool.enter(error), first) << "affinity: the thread's own last instance";
+  pool.leave();
+}
+
+TEST(Pool, StickyWaitsForTheThreadsLastInstance) {
+  FakeSource source;
+  Pool pool(source, PoolLimits{0, 2});
+  std::string error;
+  Instance *mine = pool.enter(error);
+  pool.leave();
+
+  // Another thread takes "my" instance; a sticky call must wait for it, not
+  // take or create another one.
+  std::promise<void> taken, give_back;
+  std::thread holder([&] {
+    std::string e;
+    Instance *instance = pool.acquire(e, mine->serial, true);
+    EXPECT_EQ(instance, mine);
+    taken.set_value();
+    give_back.get_future().wait();
+    pool.release(instance);
+  });
+  taken.get_future().wait();
+  auto sticky = std::async(std::launch::async, [&] { return pool.acquire(error, mine->serial, true); });
+  EXPECT_EQ(sticky.wait_for(50ms), std::future_status::timeout) << "sticky must wait";
+  give_back.set_value();
+  holder.join();
+  EXPECT_EQ(sticky.get(), mine);
+  EXPECT_EQ(source.created, 1) << "no second instance was made for the sticky call";
+}
+
+TEST(Pool, StickyFallsBackWhenItsInstanceWasEvicted) {
+  FakeSource source;
+  Pool pool(source, PoolLimits{0, 2, 1ms});
+  std::string error;
+  Instance *mine = pool.enter(error);
+  const uint64_t serial = mine->serial;
+  pool.leave();
+  ASSERT_EQ(pool.evict_idle(Pool::Clock::now() + 1s), 1u);
+  Instance *instance = pool.acquire(error, serial, true);
+  ASSERT_NE(instance, nullptr);
+  EXPECT_NE(instance->serial, serial);
+  pool.release(instance);
+}
+
+TEST(Pool, PinnedInstanceIsNeverEvicted) {
+  FakeSource source;
+  Pool pool(source, PoolLimits{0, 2, 1ms});
+  std::string error;
+  Instance *pinned = pool.pinned(error);
+  ASSERT_NE(pinned, nullptr);
+  EXPECT_EQ(pool.pinned(error), pinned);
+  EXPECT_EQ(pool.evict_idle(Pool::Clock::now() + 1s), 0u);
+  EXPECT_EQ(pool.stats().live_instances, 1u);
+  EXPECT_EQ(pool.stats().calls, 0u);
+  EXPECT_EQ(pool.enter(error), pinned) << "the pinned instance still serves pooled calls";
+  pool.leave();
 }
 
 class Sessions : public ::testing::Test {

@@ -5,6 +5,7 @@
 #define SHIMPOOL_SHIM_RUNTIME_H
 
 #include <stddef.h>
+#include <wchar.h>
 
 #include "shimpool/stats.h"
 
@@ -34,7 +35,12 @@ typedef struct shimpool_shim_desc {
   unsigned min_instances;        /* default number kept loaded and prewarmed */
   unsigned idle_timeout_ms;      /* default idle time before eviction; 0: never */
   unsigned acquire_timeout_ms;   /* default wait limit for an instance; 0: no limit */
+  /* Runs the `init` functions on a freshly loaded instance; NULL if none. */
+  void (*init_instance)(void *const *functions);
 } shimpool_shim_desc;
+
+/* Replays one recorded `broadcast` call on an instance. */
+typedef void (*shimpool_replay_fn)(void *const *functions, const void *arguments);
 
 /* Called with a complete message when an instance cannot be had. If it
  * returns, the process aborts: a drop-in function has no error channel and must
@@ -64,6 +70,27 @@ typedef struct shimpool_lease {
  * when the call is nested) and returns its function table, in the order of
  * desc->functions. Never returns NULL: load failures go to the error handler. */
 void *const *shimpool_enter(shimpool_shim *shim, shimpool_lease *lease);
+
+/* As shimpool_enter, for `sticky` functions: the instance this thread used
+ * last (waiting for it if another thread has it), so errno-style getters read
+ * the state the thread's previous call left. */
+void *const *shimpool_enter_sticky(shimpool_shim *shim, shimpool_lease *lease);
+
+/* For `direct` functions (thread-safe ones): the functions of an instance that
+ * stays loaded, with no lease taken. */
+void *const *shimpool_direct(shimpool_shim *shim);
+
+/* For `broadcast` functions, between shimpool_enter and the real call: records
+ * the call so every other instance, live or created later, replays it (in
+ * order) before it next serves a call. `arguments` (size bytes) is copied; the
+ * pointers it holds must stay valid forever: use shimpool_keep_string. */
+void shimpool_record_broadcast(shimpool_shim *shim, shimpool_lease *lease,
+                               shimpool_replay_fn replay, const void *arguments, size_t size);
+
+/* A copy of a C string (or wide string) that lives as long as the process,
+ * for recorded broadcast arguments. NULL stays NULL. */
+const char *shimpool_keep_string(shimpool_shim *shim, const char *text);
+const wchar_t *shimpool_keep_wstring(shimpool_shim *shim, const wchar_t *text);
 
 /* Ends the lease taken by the matching shimpool_enter. */
 void shimpool_leave(shimpool_shim *shim, shimpool_lease *lease);
