@@ -243,6 +243,21 @@ TEST_F(Cli, VariadicFunctionIsNamed) {
   EXPECT_FALSE(fs::exists(dir_ / "out"));
 }
 
+// Warnings (data exports here) are printed in Clang's format, and the shim is
+// generated all the same.
+TEST_F(Cli, DataExportIsAWarning) {
+  std::string header = write("data.h", "int data_get(void);\nextern int data_level;\n");
+  Result r = run({"generate", header, "--name", "data", "--out", (dir_ / "out").string()});
+  EXPECT_EQ(r.status, 0) << r;
+  EXPECT_TRUE(std::regex_search(
+      r.err, std::regex("data\\.h:2:12: warning: data export 'data_level' cannot be pooled;.*"
+                        "it is not exported by the shim")))
+      << r;
+  auto files = read_directory(dir_ / "out");
+  EXPECT_EQ(keys(files), (std::set<std::string>{"data_shim.c", "data_shim.map", "data_shimpool.h"}));
+  EXPECT_EQ(files["data_shim.map"].find("data_level"), std::string::npos);
+}
+
 TEST_F(Cli, NonexistentHeaderIsNamed) {
   std::string missing = (dir_ / "missing_header.h").string();
   Result r = run({"generate", missing, "--name", "toto", "--out", (dir_ / "out").string()});

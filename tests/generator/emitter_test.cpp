@@ -12,13 +12,15 @@ namespace shimpool {
 namespace {
 
 Function make_function(std::string name, std::string return_type,
-                       std::vector<Parameter> parameters, std::string signature) {
+                       std::vector<Parameter> parameters, std::string signature,
+                       std::string pointer_type) {
   Function f;
   f.name = std::move(name);
   f.return_type = std::move(return_type);
   f.returns_void = f.return_type == "void";
   f.parameters = std::move(parameters);
   f.signature = std::move(signature);
+  f.pointer_type = std::move(pointer_type);
   f.position = {"/vendor/include/toto.h", 12, 5};
   return f;
 }
@@ -30,11 +32,11 @@ ApiModel toto_model(SourceLanguage language = SourceLanguage::C) {
   model.language = language;
   model.functions = {
       make_function("toto_foo", "int", {{"arg0", "int arg0", "int"}, {"arg1", "int arg1", "int"}},
-                    "int toto_foo(int arg0, int arg1)"),
+                    "int toto_foo(int arg0, int arg1)", "int (*)(int, int)"),
       make_function("toto_bar", "void", {{"arg0", "char *arg0", "char *"}},
-                    "void toto_bar(char *arg0)"),
+                    "void toto_bar(char *arg0)", "void (*)(char *)"),
       make_function("toto_pick", "int (*)(int)", {{"arg0", "int arg0", "int"}},
-                    "int (*toto_pick(int arg0))(int)"),
+                    "int (*toto_pick(int arg0))(int)", "int (*(*)(int))(int)"),
   };
   return model;
 }
@@ -113,8 +115,9 @@ TEST(Emitter, WrappersUseSignaturesAndSlotsInOrder) {
 
   std::string foo = wrapper_body(source, "int toto_foo(int arg0, int arg1)");
   ASSERT_FALSE(foo.empty()) << source;
-  EXPECT_NE(foo.find("shimpool_fns[0])(arg0, arg1)"), std::string::npos) << foo;
-  EXPECT_NE(foo.find("return shimpool_result;"), std::string::npos) << foo;
+  EXPECT_NE(foo.find("((int (*)(int, int))shimpool_fns[0])(arg0, arg1)"), std::string::npos)
+      << "a cast to the exact pointer type\n" << foo;
+  EXPECT_NE(foo.find("return SHIMPOOL_RETURNED(shimpool_result);"), std::string::npos) << foo;
 
   std::string bar = wrapper_body(source, "void toto_bar(char *arg0)");
   ASSERT_FALSE(bar.empty()) << source;
@@ -122,7 +125,8 @@ TEST(Emitter, WrappersUseSignaturesAndSlotsInOrder) {
   EXPECT_EQ(bar.find("shimpool_result"), std::string::npos) << "a void function returns nothing";
 
   std::string pick = wrapper_body(source, "int (*toto_pick(int arg0))(int)");
-  EXPECT_NE(pick.find("shimpool_fns[2])(arg0)"), std::string::npos) << source;
+  EXPECT_NE(pick.find("((int (*(*)(int))(int))shimpool_fns[2])(arg0)"), std::string::npos)
+      << source;
 
   // The runtime resolves slots from the name table, so it must be in the same order.
   auto foo_name = source.find("\"toto_foo\",");
@@ -148,12 +152,19 @@ TEST(Emitter, RealLibraryIsEscapedAsACStringLiteral) {
   EXPECT_NE(source.find(R"("C:\\libs\\\"quoted\"\\toto.dll")"), std::string::npos) << source;
 }
 
-// Known bug (see the report): c_string_body in tools/shimpool/emitter.cpp escapes
-// only '\\' and '"', so a newline in the path ends the literal mid-line.
-TEST(Emitter, DISABLED_RealLibraryControlCharactersAreEscaped) {
+TEST(Emitter, RealLibraryControlCharactersAreEscaped) {
   auto files = emit_shim(toto_model(), {"/tmp/odd\nname.so", 8});
   const std::string &source = file_named(files, "toto_shim.c").content;
   EXPECT_NE(source.find(R"("/tmp/odd\nname.so")"), std::string::npos) << source;
+}
+
+// Other bytes outside printable ASCII as three-digit octal escapes, which a
+// following digit cannot extend, and no trigraph left to form.
+TEST(Emitter, RealLibraryIsEscapedByteForByte) {
+  auto files = emit_shim(toto_model(), {"/opt/caf\xc3\xa9/\x01" "1\ttab\r\x7f?" "?=.so", 8});
+  const std::string &source = file_named(files, "toto_shim.c").content;
+  EXPECT_NE(source.find(R"("/opt/caf\303\251/\0011\ttab\r\177?\?=.so")"), std::string::npos)
+      << source;
 }
 
 TEST(Emitter, ApiHeaderDeclaresTheStatsFunction) {

@@ -177,6 +177,30 @@ TEST(FidelityAbi, MicrosoftCallingConvention) {
   });
   EXPECT_EQ(fid_ms_apply(ms_increment, 41), 43);
 }
+
+// fid_ms_pick itself is System V; what it returns is Microsoft.
+TEST(FidelityAbi, ReturnedPointerToAMicrosoftFunction) {
+  int (__attribute__((ms_abi)) *triple)(int) = nullptr;
+  expect_pooled([&] { triple = fid_ms_pick(3); });
+  ASSERT_NE(triple, nullptr);
+  EXPECT_EQ(triple(14), 42);
+  EXPECT_EQ(fid_ms_pick(-1)(5), -5);
+  EXPECT_EQ(fid_ms_pick(0), nullptr);
+}
 #endif
+
+// C only in the header, so looked up by name; each parameter array is passed
+// as a pointer to its first element.
+TEST(FidelityAbi, VariableLengthArrayParameters) {
+  auto sum = reinterpret_cast<int (*)(int, const int *)>(dlsym(RTLD_DEFAULT, "fid_vla_sum"));
+  auto trace = reinterpret_cast<int (*)(int, const int *)>(dlsym(RTLD_DEFAULT, "fid_vla_trace"));
+  ASSERT_NE(sum, nullptr);
+  ASSERT_NE(trace, nullptr);
+  const int values[3] = {5, 6, 7};
+  expect_pooled([&] { EXPECT_EQ(sum(3, values), 5 + 12 + 21); });
+  const int m[3][3] = {{1, 2, 3}, {4, 5, 6}, {7, 8, 9}};
+  EXPECT_EQ(trace(3, &m[0][0]), 15);
+  EXPECT_EQ(trace(2, &m[0][0]), 1 + 4) << "a 2x2 view of the same memory: {1, 2}, {3, 4}";
+}
 
 }  // namespace

@@ -17,7 +17,10 @@ struct SourcePosition {
 enum class CallingConvention { C, StdCall, FastCall, VectorCall, ThisCall, MsAbi, SysVAbi, Other };
 
 struct Parameter {
-  std::string name;         // name used in the generated wrapper: arg0, arg1, ...
+  // Name used in the generated wrapper: arg0, arg1, ... except in functions whose
+  // parameter types name other parameters (variable length arrays), which keep
+  // the header's names.
+  std::string name;
   std::string declaration;  // the parameter as declared in the wrapper, e.g. "void (*arg1)(int)"
   std::string type;         // its type alone, e.g. "void (*)(int)"
 };
@@ -29,9 +32,14 @@ struct Function {
   std::vector<Parameter> parameters;
   CallingConvention calling_convention = CallingConvention::C;
   // The full declarator of the wrapper's definition, name and parameters included:
-  // "int toto_foo(int arg0, int arg1)".
+  // "int toto_foo(int arg0, int arg1)". The function's own attributes (calling
+  // convention...) come first, where they bind to the function whatever its
+  // return type: "__attribute__((stdcall)) int (*pick(int arg0))(int)".
   std::string signature;
-  SourcePosition position;
+  // A pointer to the function's exact type, calling convention included, to
+  // call the real function through: "int (__attribute__((stdcall)) *)(int, int)".
+  std::string pointer_type;
+  SourcePosition position;  // of its first declaration
 };
 
 enum class SourceLanguage { C, CPlusPlus };

@@ -3,6 +3,7 @@
 #include <kainjow/mustache.hpp>
 
 #include <cctype>
+#include <cstdio>
 
 #include "embedded_files.h"
 #include "version.h"
@@ -24,12 +25,31 @@ std::string base_name(const std::string &path) {
   return slash == std::string::npos ? path : path.substr(slash + 1);
 }
 
+// One byte of a C string literal body. Bytes outside printable ASCII become
+// three-digit octal escapes, which a following digit cannot extend; a '?'
+// after '?' is escaped so that no trigraph forms.
+std::string c_escape(unsigned char c, unsigned char previous) {
+  switch (c) {
+    case '\\': return "\\\\";
+    case '"': return "\\\"";
+    case '\n': return "\\n";
+    case '\t': return "\\t";
+    case '\r': return "\\r";
+    case '?': return previous == '?' ? "\\?" : "?";
+  }
+  if (c >= 0x20 && c < 0x7f) return std::string(1, static_cast<char>(c));
+  char octal[5];
+  std::snprintf(octal, sizeof octal, "\\%03o", c);
+  return octal;
+}
+
 // A C string literal body for `text`.
 std::string c_string_body(const std::string &text) {
   std::string out;
-  for (char c : text) {
-    if (c == '\\' || c == '"') out += '\\';
-    out += c;
+  unsigned char previous = 0;
+  for (unsigned char c : text) {
+    out += c_escape(c, previous);
+    previous = c;
   }
   return out;
 }
@@ -95,6 +115,7 @@ std::vector<OutputFile> emit_shim(const ApiModel &model, const ShimSettings &set
     entry.set("name", function.name);
     entry.set("index", std::to_string(index));
     entry.set("signature", function.signature);
+    entry.set("pointer_type", function.pointer_type);
     entry.set("returns_void", function.returns_void);
     entry.set("position", base_name(function.position.file) + ":" +
                               std::to_string(function.position.line));

@@ -31,26 +31,207 @@ CallingConvention convention_of(clang::CallingConv cc) {
   }
 }
 
-// The attribute spelling placed before the name in the wrapper's definition
-// (a definition may not carry attributes after its declarator).
-const char *attribute_for(CallingConvention convention) {
-  switch (convention) {
-    case CallingConvention::StdCall: return "__attribute__((stdcall)) ";
-    case CallingConvention::FastCall: return "__attribute__((fastcall)) ";
-    case CallingConvention::VectorCall: return "__attribute__((vectorcall)) ";
-    case CallingConvention::ThisCall: return "__attribute__((thiscall)) ";
-    case CallingConvention::MsAbi: return "__attribute__((ms_abi)) ";
-    case CallingConvention::SysVAbi: return "__attribute__((sysv_abi)) ";
-    default: return "";
-  }
-}
-
 std::string print_type(clang::QualType type, const clang::PrintingPolicy &policy,
                        const std::string &placeholder = {}) {
   std::string text;
   llvm::raw_string_ostream out(text);
   type.print(out, policy, placeholder);
   return out.str();
+}
+
+// Spells types around declarators as C source, as Clang prints them, with one
+// correction. Clang prints a function type's attributes (calling convention,
+// noreturn, regparm...) after its parameter list. For a pointed-to function
+// type that is after the whole declarator, where GCC and Clang apply them to
+// the entity declared: in a definition, to the function being defined. So
+// where a type points to such a function type, its attributes are written
+// first inside the pointer's parentheses, where they bind to it:
+// "int (__attribute__((ms_abi)) *pick(int arg0))(int)".
+class TypeSpeller {
+ public:
+  TypeSpeller(clang::ASTContext &context, const clang::PrintingPolicy &policy)
+      : context_(context), policy_(policy) {}
+
+  // `type` declaring `declarator`; an empty declarator gives a type name.
+  std::string declare(clang::QualType type, const std::string &declarator) const {
+    if (!points_to_attributed_function(type)) return print_type(type, policy_, declarator);
+    clang::QualType bare = without_decoration(type);
+    if (auto [pointee, sigil] = pointee_of(bare); !pointee.isNull()) {
+      std::string inner = pointer_declarator(sigil, bare.getLocalQualifiers(), declarator);
+      if (const clang::FunctionType *function = attributed_function(pointee))
+        return declare(without_attributes(function), attributes_of(function) + inner);
+      if (without_decoration(pointee)->isArrayType()) inner = "(" + inner + ")";
+      return declare(pointee, inner);
+    }
+    if (const auto *function = llvm::dyn_cast<clang::FunctionType>(bare))
+      return declare(function->getReturnType(), "(" + declarator + ")(" +
+                                                    parameter_list(function) + ")" +
+                                                    after_parameter_list(function));
+    const auto *array = llvm::cast<clang::ArrayType>(bare);
+    return declare(array->getElementType(), array_declarator(array, declarator));
+  }
+
+  // A function type's attributes as Clang spells them, as a prefix:
+  // "__attribute__((stdcall)) ", or "" when it has none.
+  std::string attributes_of(const clang::FunctionType *function) const {
+    clang::FunctionProtoType::ExtProtoInfo info;
+    info.ExtInfo = function->getExtInfo();
+    const std::string printed = printed_after_parameters(info);
+    llvm::StringRef attributes = llvm::StringRef(printed).trim();
+    return attributes.empty() ? "" : attributes.str() + " ";
+  }
+
+  // What follows a function type's parameter list but its attributes (which
+  // are written first): exception specification, qualifiers. " noexcept".
+  std::string after_parameter_list(const clang::FunctionType *function) const {
+    clang::FunctionProtoType::ExtProtoInfo info;
+    if (const auto *proto = llvm::dyn_cast<clang::FunctionProtoType>(function))
+      info = proto->getExtProtoInfo();
+    info.ExtInfo = clang::FunctionType::ExtInfo();
+    info.Variadic = false;
+    info.ExtParameterInfos = nullptr;
+    return printed_after_parameters(info);
+  }
+
+ private:
+  // Whether Clang's spelling of `type` would misplace a function type's
+  // attributes: somewhere in it (through pointers, arrays, results and
+  // parameters) is a pointer to a function type with attributes.
+  bool points_to_attributed_function(clang::QualType type) const {
+    clang::QualType bare = without_decoration(type);
+    if (clang::QualType pointee = pointee_of(bare).first; !pointee.isNull())
+      return attributed_function(pointee) || points_to_attributed_function(pointee);
+    if (const auto *function = llvm::dyn_cast<clang::FunctionType>(bare)) {
+      if (points_to_attributed_function(function->getReturnType())) return true;
+      const auto *proto = llvm::dyn_cast<clang::FunctionProtoType>(function);
+      return proto && llvm::any_of(proto->getParamTypes(), [this](clang::QualType parameter) {
+               return points_to_attributed_function(parameter);
+             });
+    }
+    if (llvm::isa<clang::ConstantArrayType, clang::IncompleteArrayType>(bare))
+      return points_to_attributed_function(llvm::cast<clang::ArrayType>(bare)->getElementType());
+    return false;
+  }
+
+  // The type without the sugar that only decorates its declarator: parentheses,
+  // attributes (their effect is in the type itself) and attribute macros.
+  // Typedef names stay: they spell the attributes in their own declaration.
+  clang::QualType without_decoration(clang::QualType type) const {
+    clang::Qualifiers qualifiers;
+    while (true) {
+      qualifiers.addQualifiers(type.getLocalQualifiers());
+      const clang::Type *node = type.getTypePtr();
+      if (const auto *paren = llvm::dyn_cast<clang::ParenType>(node))
+        type = paren->getInnerType();
+      else if (const auto *macro = llvm::dyn_cast<clang::MacroQualifiedType>(node))
+        type = macro->getUnderlyingType();
+      else if (const auto *attributed = llvm::dyn_cast<clang::AttributedType>(node))
+        type = attributed->getEquivalentType();
+      else
+        return context_.getQualifiedType(node, qualifiers);
+    }
+  }
+
+  // The pointee of a pointer, block pointer or reference, and its declarator sigil.
+  static std::pair<clang::QualType, const char *> pointee_of(clang::QualType bare) {
+    if (const auto *pointer = llvm::dyn_cast<clang::PointerType>(bare))
+      return {pointer->getPointeeType(), "*"};
+    if (const auto *block = llvm::dyn_cast<clang::BlockPointerType>(bare))
+      return {block->getPointeeType(), "^"};
+    if (const auto *reference = llvm::dyn_cast<clang::LValueReferenceType>(bare))
+      return {reference->getPointeeTypeAsWritten(), "&"};
+    if (const auto *reference = llvm::dyn_cast<clang::RValueReferenceType>(bare))
+      return {reference->getPointeeTypeAsWritten(), "&&"};
+    return {};
+  }
+
+  // `pointee` as a function type with attributes, or null.
+  const clang::FunctionType *attributed_function(clang::QualType pointee) const {
+    const auto *function = llvm::dyn_cast<clang::FunctionType>(without_decoration(pointee));
+    return function && !attributes_of(function).empty() ? function : nullptr;
+  }
+
+  clang::QualType without_attributes(const clang::FunctionType *function) const {
+    return clang::QualType(context_.adjustFunctionType(function, clang::FunctionType::ExtInfo()), 0);
+  }
+
+  // "*const p", as Clang spells a pointer's qualifiers.
+  std::string pointer_declarator(const char *sigil, clang::Qualifiers qualifiers,
+                                 const std::string &declarator) const {
+    std::string text = sigil + qualifiers.getAsString(policy_);
+    if (!qualifiers.empty() && !declarator.empty()) text += ' ';
+    return text + declarator;
+  }
+
+  // "int arg0, double (*)(int)": each parameter type spelled like the others.
+  std::string parameter_list(const clang::FunctionType *function) const {
+    const auto *proto = llvm::dyn_cast<clang::FunctionProtoType>(function);
+    if (!proto) return "";
+    std::string list;
+    for (clang::QualType parameter : proto->getParamTypes())
+      list += (list.empty() ? "" : ", ") + declare(parameter, "");
+    if (proto->isVariadic()) list += list.empty() ? "..." : ", ...";
+    return list.empty() && policy_.UseVoidForZeroParams ? "void" : list;
+  }
+
+  // What Clang prints after the (empty) parameter list of a function type
+  // with `info`: "int (void) noexcept" gives " noexcept".
+  std::string printed_after_parameters(const clang::FunctionProtoType::ExtProtoInfo &info) const {
+    std::string text = print_type(context_.getFunctionType(context_.IntTy, {}, info), policy_);
+    return text.substr(text.find(')') + 1);
+  }
+
+  // "inner[4]": what the array type adds to its element's declarator, as
+  // Clang prints it (found by printing the array over int).
+  std::string array_declarator(const clang::ArrayType *array, const std::string &inner) const {
+    const std::string marker = "shimpool_declarator";
+    std::string text = print_type(with_int_element(array), policy_, marker);  // "int marker[4]"
+    text.erase(0, llvm::StringRef("int ").size());
+    return text.replace(text.find(marker), marker.size(), inner);
+  }
+
+  clang::QualType with_int_element(const clang::ArrayType *array) const {
+    if (const auto *constant = llvm::dyn_cast<clang::ConstantArrayType>(array))
+      return context_.getConstantArrayType(context_.IntTy, constant->getSize(),
+                                           constant->getSizeExpr(), constant->getSizeModifier(),
+                                           constant->getIndexTypeCVRQualifiers());
+    return context_.getIncompleteArrayType(context_.IntTy, array->getSizeModifier(),
+                                           array->getIndexTypeCVRQualifiers());
+  }
+
+  clang::ASTContext &context_;
+  const clang::PrintingPolicy &policy_;
+};
+
+// The declaration to describe a function from: the most recent one whose
+// prototype is written out, which all later ones inherit. (A declaration
+// without parameters in C before C23 says nothing about them.) Without any,
+// the most recent declaration.
+const clang::FunctionDecl *declaration_to_describe(const clang::FunctionDecl *decl) {
+  for (const clang::FunctionDecl *redeclaration : decl->getMostRecentDecl()->redecls())
+    if (redeclaration->hasWrittenPrototype()) return redeclaration;
+  return decl->getMostRecentDecl();
+}
+
+// Whether a parameter type names other parameters: a variable length array
+// such as "int m[n][n]". Such functions keep the header's parameter names.
+bool parameter_types_name_parameters(const clang::FunctionDecl *decl) {
+  return llvm::any_of(decl->parameters(), [](const clang::ParmVarDecl *param) {
+    return param->getOriginalType()->isVariablyModifiedType();
+  });
+}
+
+// A parameter's type as written where it is an array, so that the wrapper
+// redeclares it in the same form (GCC's -Warray-parameter and -Wvla-parameter
+// compare them); the adjusted pointer otherwise, and for a "[*]" bound, which
+// only a prototype may have.
+clang::QualType declared_type(const clang::ParmVarDecl *param, clang::ASTContext &context) {
+  clang::QualType original = param->getOriginalType();
+  if (!original->isArrayType()) return param->getType();
+  const auto *variable = context.getAsVariableArrayType(original);
+  if (variable && variable->getSizeModifier() == clang::ArraySizeModifier::Star)
+    return param->getType();
+  return original;
 }
 
 class FunctionCollector : public clang::RecursiveASTVisitor<FunctionCollector> {
@@ -61,7 +242,8 @@ class FunctionCollector : public clang::RecursiveASTVisitor<FunctionCollector> {
         sources_(context.getSourceManager()),
         headers_(std::move(headers)),
         out_(out),
-        policy_(context.getPrintingPolicy()) {
+        policy_(context.getPrintingPolicy()),
+        speller_(context, policy_) {
     policy_.PolishForDeclaration = true;
     policy_.SuppressUnwrittenScope = true;
   }
@@ -69,12 +251,30 @@ class FunctionCollector : public clang::RecursiveASTVisitor<FunctionCollector> {
   bool VisitFunctionDecl(clang::FunctionDecl *decl) {
     if (!is_exported_api(decl)) return true;
     if (!seen_.insert(decl->getNameAsString()).second) return true;  // a redeclaration
-    if (decl->isVariadic()) {
-      report(decl, "cannot forward variadic function '%0': a variadic call cannot be passed on; "
-                   "exclude it from the shim");
+    const clang::FunctionDecl *described = declaration_to_describe(decl);
+    if (described->isVariadic()) {
+      report(clang::DiagnosticsEngine::Error, decl,
+             "cannot forward variadic function '" + decl->getNameAsString() +
+                 "': a variadic call cannot be passed on; exclude it from the shim");
       return true;
     }
-    out_.push_back(describe(decl));
+    if (!described->hasPrototype()) {
+      report(clang::DiagnosticsEngine::Warning, decl,
+             "'" + decl->getNameAsString() +
+                 "' is declared without a prototype; the shim forwards it as taking no "
+                 "arguments");
+    }
+    out_.push_back(describe(described, position_of(decl)));
+    return true;
+  }
+
+  bool VisitVarDecl(clang::VarDecl *decl) {
+    if (!is_data_export(decl)) return true;
+    if (!seen_data_.insert(decl->getCanonicalDecl()).second) return true;  // a redeclaration
+    report(clang::DiagnosticsEngine::Warning, decl,
+           "data export '" + decl->getQualifiedNameAsString() +
+               "' cannot be pooled; hosts using it will fail to link or load with the shim: "
+               "it is not exported by the shim");
     return true;
   }
 
@@ -90,53 +290,76 @@ class FunctionCollector : public clang::RecursiveASTVisitor<FunctionCollector> {
     return is_in_named_header(decl->getLocation());
   }
 
+  // A variable the library would export: at file or namespace scope with
+  // external linkage, and not one the host compiles in itself (inline).
+  bool is_data_export(const clang::VarDecl *decl) const {
+    if (!decl->isFileVarDecl() || decl->isStaticDataMember() || decl->isTemplated()) return false;
+    if (llvm::isa<clang::VarTemplateSpecializationDecl>(decl) || decl->isInline()) return false;
+    if (!decl->hasExternalFormalLinkage()) return false;
+    return is_in_named_header(decl->getLocation());
+  }
+
   bool is_in_named_header(clang::SourceLocation location) const {
     clang::SourceLocation spelled = sources_.getExpansionLoc(location);
     auto entry = sources_.getFileEntryRefForID(sources_.getFileID(spelled));
     return entry && headers_.count(entry->getUniqueID()) > 0;
   }
 
-  Function describe(const clang::FunctionDecl *decl) const {
+  SourcePosition position_of(const clang::Decl *decl) const {
+    clang::PresumedLoc where = sources_.getPresumedLoc(sources_.getExpansionLoc(decl->getLocation()));
+    if (!where.isValid()) return {};
+    return {where.getFilename(), where.getLine(), where.getColumn()};
+  }
+
+  Function describe(const clang::FunctionDecl *decl, SourcePosition position) const {
     Function function;
     function.name = decl->getNameAsString();
     const auto *type = decl->getType()->getAs<clang::FunctionType>();
     function.calling_convention = convention_of(type->getCallConv());
 
+    function.parameters = describe_parameters(decl);
     std::string parameter_list;
-    for (unsigned i = 0; i < decl->getNumParams(); ++i) {
-      const clang::ParmVarDecl *param = decl->getParamDecl(i);
-      Parameter parameter;
-      parameter.name = "arg" + std::to_string(i);
-      parameter.type = print_type(param->getType(), policy_);
-      parameter.declaration = print_type(param->getType(), policy_, parameter.name);
-      if (i) parameter_list += ", ";
-      parameter_list += parameter.declaration;
-      function.parameters.push_back(std::move(parameter));
-    }
-    if (decl->getNumParams() == 0 && !context_.getLangOpts().CPlusPlus) parameter_list = "void";
+    for (const Parameter &parameter : function.parameters)
+      parameter_list += (parameter_list.empty() ? "" : ", ") + parameter.declaration;
+    if (parameter_list.empty() && !context_.getLangOpts().CPlusPlus) parameter_list = "void";
 
     clang::QualType result = decl->getReturnType();
     function.returns_void = result->isVoidType();
-    function.return_type = print_type(result, policy_);
+    function.return_type = speller_.declare(result, "");
     function.signature =
-        print_type(result, policy_,
-                   attribute_for(function.calling_convention) + function.name + "(" +
-                       parameter_list + ")");
-
-    clang::PresumedLoc where = sources_.getPresumedLoc(sources_.getExpansionLoc(decl->getLocation()));
-    if (where.isValid()) {
-      function.position = {where.getFilename(), where.getLine(), where.getColumn()};
-    }
+        speller_.attributes_of(type) +
+        speller_.declare(result, function.name + "(" + parameter_list + ")" +
+                                     speller_.after_parameter_list(type));
+    function.pointer_type = speller_.declare(context_.getPointerType(decl->getType()), "");
+    function.position = std::move(position);
     return function;
   }
 
-  void report(const clang::FunctionDecl *decl, const char *message) const {
+  std::vector<Parameter> describe_parameters(const clang::FunctionDecl *decl) const {
+    const bool keep_names = parameter_types_name_parameters(decl);
+    std::vector<Parameter> parameters;
+    for (unsigned i = 0; i < decl->getNumParams(); ++i) {
+      const clang::ParmVarDecl *param = decl->getParamDecl(i);
+      std::string name = keep_names && !param->getName().empty() ? param->getNameAsString()
+                                                                  : "arg" + std::to_string(i);
+      parameters.push_back(describe(param, std::move(name)));
+    }
+    return parameters;
+  }
+
+  Parameter describe(const clang::ParmVarDecl *param, std::string name) const {
+    clang::QualType type = declared_type(param, context_);
+    Parameter parameter;
+    parameter.declaration = speller_.declare(type, name);
+    parameter.type = speller_.declare(type, "");
+    parameter.name = std::move(name);
+    return parameter;
+  }
+
+  void report(clang::DiagnosticsEngine::Level level, const clang::Decl *decl,
+              const std::string &message) const {
     auto &diagnostics = context_.getDiagnostics();
-    unsigned id = diagnostics.getCustomDiagID(clang::DiagnosticsEngine::Error, "%0");
-    std::string text = message;
-    auto at = text.find("%0");
-    if (at != std::string::npos) text.replace(at, 2, decl->getNameAsString());
-    diagnostics.Report(decl->getLocation(), id) << text;
+    diagnostics.Report(decl->getLocation(), diagnostics.getCustomDiagID(level, "%0")) << message;
   }
 
   clang::ASTContext &context_;
@@ -144,7 +367,9 @@ class FunctionCollector : public clang::RecursiveASTVisitor<FunctionCollector> {
   std::set<llvm::sys::fs::UniqueID> headers_;
   std::vector<Function> &out_;
   clang::PrintingPolicy policy_;
+  TypeSpeller speller_;
   std::set<std::string> seen_;
+  std::set<const clang::VarDecl *> seen_data_;
 };
 
 class CollectAction : public clang::ASTFrontendAction {

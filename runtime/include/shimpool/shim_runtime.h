@@ -11,7 +11,7 @@
 
 #ifdef __cplusplus
 #define SHIMPOOL_TYPEOF(expr) decltype(expr)
-#define SHIMPOOL_AUTO auto
+#define SHIMPOOL_AUTO decltype(auto) /* a returned reference stays a reference */
 extern "C" {
 #else
 #define SHIMPOOL_TYPEOF(expr) __typeof__(expr)

@@ -12,3 +12,13 @@ const char *cpp_greeting(bool formal) { return formal ? "Good day" : "hi"; }
 int cpp_apply(int (*fn)(int), int value) { return fn(value) * 10; }
 
 int cpp_mangled(int value) { return -value; }
+
+static int counter = 0;
+
+int &cpp_counter() { return counter; }
+
+int &&cpp_counter_moved() { return static_cast<int &&>(counter); }
+
+int *cpp_counter_address() { return &counter; }
+
+double cpp_scale(double value) { return value * 2.5; }

@@ -1,6 +1,7 @@
-// cpp_api.hpp - a C++ vendor header: an extern "C" API with default arguments
-// and C++ types, next to C++-only functions the shim must leave out (they have
-// mangled names, and the inline ones are compiled into the caller anyway).
+// cpp_api.hpp - a C++ vendor header: an extern "C" API with default arguments,
+// C++ types and references, next to C++-only functions the shim must leave out
+// (they have mangled names, and the inline ones are compiled into the caller
+// anyway), one of them an overload of an extern "C" function.
 #ifndef CPP_API_HPP
 #define CPP_API_HPP
 
@@ -17,11 +18,25 @@ cpp_pair cpp_make_pair(std::int32_t first, double second = 0.5);
 double cpp_pair_sum(cpp_pair pair);
 const char *cpp_greeting(bool formal = false);
 int cpp_apply(int (*fn)(int), int value = 7);
+
+// The library's counter by reference, as an rvalue reference and by pointer.
+// References are no C types, hence Clang's warning, but C++ callers take them.
+#ifdef __clang__
+#pragma clang diagnostic push
+#pragma clang diagnostic ignored "-Wreturn-type-c-linkage"
+#endif
+int &cpp_counter();
+int &&cpp_counter_moved();
+#ifdef __clang__
+#pragma clang diagnostic pop
+#endif
+int *cpp_counter_address();
 }
 
 // C++ linkage: not part of the shim.
 inline int cpp_twice(int value) { return cpp_scale(value); }  // reaches the library via cpp_scale
 inline double cpp_twice(double value) { return value * 2; }
 int cpp_mangled(int value);  // defined in the library, mangled, so never wrapped
+double cpp_scale(double value);  // an overload of the extern "C" cpp_scale: never wrapped
 
 #endif  // CPP_API_HPP

@@ -148,4 +148,23 @@ int64_t __attribute__((ms_abi)) fid_ms_mix(int a, double b, int64_t c, float d, 
 int __attribute__((ms_abi)) fid_ms_apply(int (__attribute__((ms_abi)) *fn)(int), int v) {
   return fn(v) + 1;
 }
+
+static int __attribute__((ms_abi)) ms_triple(int v) { return 3 * v; }
+static int __attribute__((ms_abi)) ms_negate(int v) { return -v; }
+
+int (__attribute__((ms_abi)) *fid_ms_pick(int which))(int) {
+  return which == 3 ? ms_triple : which == -1 ? ms_negate : NULL;
+}
 #endif
+
+int fid_vla_sum(int n, const int values[n]) {
+  int sum = 0;
+  for (int i = 0; i < n; ++i) sum += (i + 1) * values[i];
+  return sum;
+}
+
+int fid_vla_trace(int n, const int m[n][n]) {
+  int trace = 0;
+  for (int i = 0; i < n; ++i) trace += m[i][i];
+  return trace;
+}

@@ -84,6 +84,16 @@ void fid_set_flag(int *flag); /* returns nothing: stores 42 */
  * shim that dropped the attribute would pass garbage. */
 int64_t __attribute__((ms_abi)) fid_ms_mix(int a, double b, int64_t c, float d, int e);
 int __attribute__((ms_abi)) fid_ms_apply(int (__attribute__((ms_abi)) *fn)(int), int v);
+/* A System V function returning a pointer to a Microsoft one: the attribute
+ * belongs to the returned type, not to fid_ms_pick. */
+int (__attribute__((ms_abi)) *fid_ms_pick(int which))(int);
+#endif
+
+#ifndef __cplusplus
+/* Variable length array parameters (C only): their bounds name other
+ * parameters, so the shim keeps the names and the array forms. */
+int fid_vla_sum(int n, const int values[n]);
+int fid_vla_trace(int n, const int m[n][n]);
 #endif
 
 #ifdef __cplusplus
