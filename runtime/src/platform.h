@@ -5,26 +5,64 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace shimpool::platform {
+
+// How a private instance is made (see docs/loading.md for the trade-offs).
+enum class LoadStrategy {
+  Copy,       // byte copy in a private temp directory, dlopen, unlink at once
+  Memfd,      // byte copy in an anonymous memory file, kept open while loaded
+  Namespace,  // the original file in a fresh dlmopen namespace: no copy at all
+};
+
+// "copy", "memfd" or "namespace" (any case); nullopt for anything else.
+std::optional<LoadStrategy> parse_load_strategy(std::string_view text);
+const char *to_string(LoadStrategy strategy);
+
+// Things worth telling the user once that do not stop a load.
+enum class LoadWarning {
+  NoexecFallback,  // the temp directory is mounted noexec: loaded from memory instead
+  UniqueSymbols,   // STB_GNU_UNIQUE symbols: state shared between copies, pinned instances
+  StaticTls,       // initial-exec TLS: every instance takes static TLS space
+  NeverUnloaded,   // DF_1_NODELETE: unloading an instance frees nothing
+};
+
+// Called on the loading thread, possibly on several threads at once, with a
+// complete sentence. A plain function pointer: nothing to destroy at exit.
+using WarningHandler = void (*)(void *context, LoadWarning kind, const char *message);
 
 struct LoadOptions {
   std::string temp_directory;  // parent of the private directory the copy goes to
   // Bind the copy's references to its own exported symbols first, so its internal
   // calls stay inside the instance instead of landing on the shim's wrappers.
+  // Not needed (and ignored) by Namespace, which does not see the shim at all.
   bool deepbind = true;
+  LoadStrategy strategy = LoadStrategy::Copy;
+  WarningHandler warn = nullptr;  // nullptr: warnings are dropped
+  void *warn_context = nullptr;
 };
 
 // What a failed load was stuck on, so the caller can say which setting to change.
-enum class LoadFailure { None, RealLibrary, TempDirectory, Loader };
+enum class LoadFailure {
+  None,
+  RealLibrary,
+  TempDirectory,
+  Loader,
+  // The loader ran out of something per process (namespaces, static TLS, file
+  // descriptors); the message names the limit and the tunable that raises it.
+  LoaderLimit,
+};
 
 struct LoadError {
   LoadFailure cause = LoadFailure::None;
   std::string message;  // a complete sentence naming the path that failed
 };
 
-// Copies the library at `path` to a fresh private directory, loads the copy and
-// removes it from disk again. Returns the loaded handle, or nullptr with `error`
+// Loads a new private instance of the library at `path` with `options.strategy`
+// (Copy falls back to Memfd when the temp directory is noexec). Dependencies
+// found through $ORIGIN in the original's RUNPATH are found for copies too.
+// Returns a handle distinct from every other live one, or nullptr with `error`
 // filled in. Leaves no files behind either way.
 void *load_private_copy(const std::string &path, const LoadOptions &options, LoadError &error);
 
@@ -35,6 +73,8 @@ void stop_loading(int timeout_ms) noexcept;
 // The address of `name` in a loaded library, or nullptr.
 void *find_symbol(void *library, const char *name);
 
+// Unloads an instance and releases what it holds (a Memfd instance's file
+// descriptor, unless the library cannot be unloaded: see docs/loading.md).
 void unload(void *library) noexcept;
 
 // The directory (with a trailing separator) of the module containing `address`.
