@@ -69,6 +69,16 @@ std::optional<Config> load_config(const shimpool_shim_desc &desc,
             variable_name(desc, "MAX_INSTANCES");
     return std::nullopt;
   }
+  const std::string strategy_variable = variable_name(desc, "STRATEGY");
+  if (auto text = platform::environment(strategy_variable)) {
+    auto strategy = platform::parse_load_strategy(*text);
+    if (!strategy) {
+      error = strategy_variable + "='" + *text +
+              "' is not a loader strategy; set it to copy, memfd or namespace";
+      return std::nullopt;
+    }
+    config.strategy = *strategy;
+  }
   config.limits = {min, max, std::chrono::milliseconds(idle_ms),
                    std::chrono::milliseconds(acquire_ms)};
   return config;

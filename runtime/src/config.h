@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 
+#include "platform.h"
 #include "pool.h"
 #include "shimpool/shim_runtime.h"
 
@@ -14,6 +15,7 @@ struct Config {
   std::string real_library;  // resolved path of the original library
   std::string temp_directory;
   PoolLimits limits;
+  platform::LoadStrategy strategy = platform::LoadStrategy::Copy;
 };
 
 // The name of the variable that overrides `setting`, e.g. SHIMPOOL_TOTO_REAL_LIBRARY.

@@ -1,6 +1,7 @@
 #include "shim_context.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <atomic>
 #include <thread>
 
@@ -42,6 +43,16 @@ ShimContext &ShimContext::of(shimpool_shim *shim) {
 ShimContext::ShimContext(const shimpool_shim_desc &desc, Config config)
     : desc_(desc), config_(std::move(config)), pool_(*this, config_.limits) {
   load_options_.temp_directory = config_.temp_directory;
+  load_options_.strategy = config_.strategy;
+  load_options_.warn = &ShimContext::warn;
+  load_options_.warn_context = this;
+}
+
+void ShimContext::warn(void *context, platform::LoadWarning kind, const char *message) {
+  auto *self = static_cast<ShimContext *>(context);
+  const unsigned bit = 1u << static_cast<unsigned>(kind);
+  if (self->warned_kinds_.fetch_or(bit) & bit) return;
+  std::fprintf(stderr, "shimpool[%s]: warning: %s\n", self->desc_.name, message);
 }
 
 void ShimContext::start_upkeep() {
@@ -67,6 +78,9 @@ std::string ShimContext::advice_for(platform::LoadFailure cause) const {
     case platform::LoadFailure::TempDirectory:
       return "Set " + variable_name(desc_, "TMPDIR") +
              " to a writable directory on a filesystem that allows executables";
+    case platform::LoadFailure::LoaderLimit:
+      return "Lower " + variable_name(desc_, "MAX_INSTANCES") +
+             ", or choose another strategy with " + variable_name(desc_, "STRATEGY");
     case platform::LoadFailure::Loader:
       return "Set " + library_variable +
              " to the original library built for this platform, and check that its "

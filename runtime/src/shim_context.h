@@ -40,6 +40,8 @@ class ShimContext final : public InstanceSource {
   void start_upkeep();
   // Which variable to set for a load failure of this kind.
   std::string advice_for(platform::LoadFailure cause) const;
+  // Prints a loader warning, once per kind for the life of the process.
+  static void warn(void *context, platform::LoadWarning kind, const char *message);
 
   const shimpool_shim_desc &desc_;
   const Config config_;
@@ -47,6 +49,7 @@ class ShimContext final : public InstanceSource {
   BroadcastLog broadcasts_;  // before pool_: instances replay it as they are made
   Pool pool_;
   std::atomic<uint64_t> sessions_open_{0};
+  std::atomic<unsigned> warned_kinds_{0};  // bit per platform::LoadWarning
 };
 
 }  // namespace shimpool

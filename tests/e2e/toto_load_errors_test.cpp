@@ -135,6 +135,15 @@ TEST_F(LoadErrors, InvalidMaximumIsRejected) {
       << result.err;
 }
 
+TEST_F(LoadErrors, UnknownStrategyIsRejected) {
+  auto result = run_in_child({{"SHIMPOOL_TOTO_STRATEGY", "teleport"}}, [] { (void)toto_foo(1, 2); });
+  EXPECT_TRUE(result.aborted()) << result.err;
+  EXPECT_NE(result.err.find("SHIMPOOL_TOTO_STRATEGY='teleport' is not a loader strategy; set it to "
+                            "copy, memfd or namespace"),
+            std::string::npos)
+      << result.err;
+}
+
 TEST_F(LoadErrors, ValidConfigurationWorksInTheSameHarness) {
   // The harness itself is sound: the same child with a good setup exits cleanly.
   auto result = run_in_child({{"SHIMPOOL_TOTO_TMPDIR", temp_}}, [] {
