@@ -5,6 +5,8 @@
 #   [NAME <name>]                        shim name (default: <target>); SHIMPOOL_<NAME>_* variables
 #   [OUTPUT_NAME <name>]                 file name of the shim, e.g. "toto" for libtoto.so
 #   [MAX_INSTANCES <n>]                  default upper bound of the pool
+#   [POLICY_FILE <file.toml>]            [pool] defaults and per-function [policies]
+#   [POLICIES <name=policy>...]          per-function policies; beat the file
 #   [LANGUAGE C|CXX]                     language of the headers (default: from their extension)
 #   [INCLUDE_DIRECTORIES <dir>...]       include directories the headers need (parse and compile)
 #   [CLANG_ARGS <arg>...])               further arguments for parsing (-D..., --target ...)
@@ -13,8 +15,8 @@
 # Consumers linking <target> get <NAME>_shimpool.h (statistics) on their include path.
 function(shimpool_add_shim target)
   cmake_parse_arguments(PARSE_ARGV 1 arg ""
-    "REAL_LIBRARY;NAME;OUTPUT_NAME;MAX_INSTANCES;LANGUAGE"
-    "HEADERS;INCLUDE_DIRECTORIES;CLANG_ARGS")
+    "REAL_LIBRARY;NAME;OUTPUT_NAME;MAX_INSTANCES;LANGUAGE;POLICY_FILE"
+    "HEADERS;INCLUDE_DIRECTORIES;CLANG_ARGS;POLICIES")
   if(arg_UNPARSED_ARGUMENTS)
     message(FATAL_ERROR "shimpool_add_shim(${target}): unknown arguments: ${arg_UNPARSED_ARGUMENTS}")
   endif()
@@ -73,6 +75,17 @@ function(shimpool_add_shim target)
     set(max_option --max-instances ${arg_MAX_INSTANCES})
   endif()
 
+  set(policy_options "")
+  set(policy_dependencies "")
+  if(arg_POLICY_FILE)
+    cmake_path(ABSOLUTE_PATH arg_POLICY_FILE BASE_DIRECTORY ${CMAKE_CURRENT_SOURCE_DIR} NORMALIZE)
+    list(APPEND policy_options --policy-file ${arg_POLICY_FILE})
+    list(APPEND policy_dependencies ${arg_POLICY_FILE})
+  endif()
+  foreach(policy IN LISTS arg_POLICIES)
+    list(APPEND policy_options --policy ${policy})
+  endforeach()
+
   set(out_dir ${CMAKE_CURRENT_BINARY_DIR}/shimpool/${target})
   if(language STREQUAL "CXX")
     set(wrapper ${out_dir}/${arg_NAME}_shim.cpp)
@@ -86,16 +99,17 @@ function(shimpool_add_shim target)
     OUTPUT ${wrapper} ${version_script} ${api_header}
     COMMAND $<TARGET_FILE:shimpool::shimpool> generate ${headers}
             --name ${arg_NAME} --out ${out_dir} ${real_library_option} ${max_option}
-            -- ${parse_args}
-    DEPENDS ${headers} shimpool::shimpool
+            ${policy_options} -- ${parse_args}
+    DEPENDS ${headers} ${policy_dependencies} shimpool::shimpool
     COMMENT "Generating shimpool shim ${arg_NAME} from ${arg_HEADERS}"
     COMMAND_EXPAND_LISTS
     VERBATIM)
 
   add_library(${target} SHARED ${wrapper} ${api_header})
   target_link_libraries(${target} PRIVATE shimpool::runtime)
-  target_include_directories(${target} PRIVATE ${header_dirs} ${include_dirs})
-  target_include_directories(${target} PUBLIC $<BUILD_INTERFACE:${out_dir}>)
+  # The generated <NAME>_shimpool.h includes the vendor headers: hosts get both.
+  target_include_directories(${target} PUBLIC
+    $<BUILD_INTERFACE:${out_dir}> "$<BUILD_INTERFACE:${header_dirs};${include_dirs}>")
   set_target_properties(${target} PROPERTIES
     C_VISIBILITY_PRESET hidden
     CXX_VISIBILITY_PRESET hidden
@@ -105,8 +119,9 @@ function(shimpool_add_shim target)
   endif()
   if(NOT WIN32)
     # --no-undefined: a shim missing part of its runtime fails here, not in the host.
+    # -z nodelete: the runtime's context and upkeep thread outlive any dlclose.
     target_link_options(${target} PRIVATE
-      "LINKER:--version-script=${version_script}" "LINKER:--no-undefined")
+      "LINKER:--version-script=${version_script}" "LINKER:--no-undefined" "LINKER:-z,nodelete")
   endif()
   if(arg_REAL_LIBRARY AND TARGET ${arg_REAL_LIBRARY})
     add_dependencies(${target} ${arg_REAL_LIBRARY})

@@ -114,3 +114,76 @@ int toto_counter_add(int n)
     counter += n;
     return counter;
 }
+
+#define TOTO_MAX_OPTIONS 16
+
+static struct {
+    char name[32];
+    int value;
+} options[TOTO_MAX_OPTIONS];
+static int option_count;
+static int last_error;
+static int initialized;
+
+static int find_option(const char *name)
+{
+    for (int i = 0; i < option_count; ++i)
+        if (strncmp(options[i].name, name, sizeof options[i].name - 1) == 0)
+            return i;
+    return -1;
+}
+
+int toto_set_option(const char *name, int value)
+{
+    int i = find_option(name);
+    if (i < 0) {
+        if (option_count == TOTO_MAX_OPTIONS)
+            return 0;
+        i = option_count++;
+        strncpy(options[i].name, name, sizeof options[i].name - 1);
+        options[i].value = 0;
+    }
+    int previous = options[i].value;
+    options[i].value = value;
+    return previous;
+}
+
+int toto_get_option(const char *name)
+{
+    int i = find_option(name);
+    return i < 0 ? 0 : options[i].value;
+}
+
+int toto_parse_number(const char *text)
+{
+    int value = 0;
+    for (int i = 0; text[i]; ++i) {
+        if (!isdigit((unsigned char)text[i])) {
+            last_error = i + 1;
+            return -1;
+        }
+        value = value * 10 + (text[i] - '0');
+    }
+    last_error = 0;
+    return value;
+}
+
+int toto_last_error(void)
+{
+    return last_error;
+}
+
+void toto_init(void)
+{
+    initialized = 1;
+}
+
+int toto_is_initialized(void)
+{
+    return initialized;
+}
+
+const char *toto_version(void)
+{
+    return "toto 1.0";
+}

@@ -67,6 +67,36 @@ const void *toto_instance_id(void);
  */
 int toto_counter_add(int n);
 
+/*
+ * Library-wide options, in the style of AutoIt's AU3_AutoItSetOption: set once,
+ * they change how every later call behaves. toto_set_option stores `value`
+ * under `name` (at most 16 options, names up to 31 characters) and returns the
+ * previous value; toto_get_option returns it (0 if unset). A shim must apply
+ * the setter to every instance ("broadcast" policy).
+ */
+int toto_set_option(const char *name, int value);
+int toto_get_option(const char *name);
+
+/*
+ * errno-style error reporting: toto_parse_number stores 0 in the library's
+ * last error when `text` is a decimal number and returns it, else stores the
+ * position of the first bad character (1-based) and returns -1.
+ * toto_last_error reads it back: it must run where the parse ran ("sticky").
+ */
+int toto_parse_number(const char *text);
+int toto_last_error(void);
+
+/*
+ * One-time set-up the vendor requires before other calls, like AU3_Init:
+ * toto_is_initialized returns 1 once toto_init has run in this instance
+ * ("init" policy: a shim runs it on every new instance).
+ */
+void toto_init(void);
+int toto_is_initialized(void);
+
+/* A constant string: thread-safe, needs no instance of its own ("direct"). */
+const char *toto_version(void);
+
 #ifdef __cplusplus
 } /* extern "C" */
 #endif

@@ -28,7 +28,8 @@ Pool::~Pool() {
 
 Instance *Pool::enter(std::string &error, Preference preference) {
   if (HeldLease *held = find_held_lease(this)) {
-    ++held->depth;  // a callback re-entering on this thread: same instance
+    ++held->depth;  // a callback or a thread-bound session: same instance
+    source_.on_lease(*held->instance);
     return held->instance;
   }
   HeldLease *slot = claim_held_lease(this);

@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "instance.h"
-#include "shimpool/stats.h"
+#include "shimpool/types.h"
 
 namespace shimpool {
 

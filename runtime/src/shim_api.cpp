@@ -147,6 +147,7 @@ extern "C" void *const *shimpool_session_enter(shimpool_shim *shim, shimpool_ses
   std::string error;
   if (!shimpool::enter_session(context.pool(), *session, *lease, error))
     shimpool::fail(shim, error);
+  context.on_lease(*session->instance);  // broadcasts recorded since the session's last call
   return session->instance->functions.data();
 }
 

@@ -1,7 +1,8 @@
 // Load failures through the real shim: each gives one clear message naming the
 // path and the variable to set, aborts instead of returning a wrong result, and
-// leaves no private copies behind. Each case runs in a forked child, since the
-// shim's configuration is read once per process.
+// leaves no private copies behind. Each case runs in a child process started
+// afresh (this program re-executed), since the shim reads its configuration
+// when it loads.
 #include <dirent.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -11,11 +12,13 @@
 #include <gtest/gtest.h>
 
 #include <functional>
+#include <map>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "toto.h"
+#include "toto_shimpool.h"
 
 namespace {
 
@@ -25,8 +28,12 @@ struct ChildResult {
   bool aborted() const { return WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT; }
 };
 
+// What a child does, by name: the test program re-executes itself with
+// SHIMPOOL_TEST_SCENARIO set, and main() runs the scenario instead of the tests.
+const std::map<std::string, std::function<void()>> &scenarios();
+
 ChildResult run_in_child(const std::vector<std::pair<std::string, std::string>> &env,
-                         const std::function<void()> &body) {
+                         const std::string &scenario) {
   int pipe_fds[2];
   if (pipe(pipe_fds) != 0) return {};
   pid_t pid = fork();
@@ -34,8 +41,9 @@ ChildResult run_in_child(const std::vector<std::pair<std::string, std::string>> 
     dup2(pipe_fds[1], STDERR_FILENO);
     close(pipe_fds[0]);
     for (auto &[name, value] : env) setenv(name.c_str(), value.c_str(), 1);
-    body();
-    _exit(0);
+    setenv("SHIMPOOL_TEST_SCENARIO", scenario.c_str(), 1);
+    execl("/proc/self/exe", "toto_load_errors_test", static_cast<char *>(nullptr));
+    _exit(127);
   }
   close(pipe_fds[1]);
   ChildResult result;
@@ -83,7 +91,7 @@ void call_from_threads(int count) {
 TEST_F(LoadErrors, MissingRealLibraryNamesPathAndVariable) {
   auto result = run_in_child({{"SHIMPOOL_TOTO_REAL_LIBRARY", "/nonexistent/libtoto.so"},
                               {"SHIMPOOL_TOTO_TMPDIR", temp_}},
-                             [] { (void)toto_foo(1, 2); });
+                             "one_call");
   EXPECT_TRUE(result.aborted()) << result.err;
   EXPECT_NE(result.err.find("shimpool[toto]: cannot open the real library /nonexistent/libtoto.so"),
             std::string::npos)
@@ -99,7 +107,7 @@ TEST_F(LoadErrors, CorruptLibraryFromManyThreadsGivesOneMessageAndNoFiles) {
   fclose(file);
   auto result = run_in_child(
       {{"SHIMPOOL_TOTO_REAL_LIBRARY", bogus}, {"SHIMPOOL_TOTO_TMPDIR", temp_}},
-      [] { call_from_threads(8); });
+      "eight_threads");
   unlink(bogus.c_str());
   EXPECT_TRUE(result.aborted()) << result.err;
   EXPECT_EQ(count(result.err, "shimpool[toto]:"), 1u) << result.err;
@@ -110,7 +118,7 @@ TEST_F(LoadErrors, CorruptLibraryFromManyThreadsGivesOneMessageAndNoFiles) {
 TEST_F(LoadErrors, LibraryWithoutTheFunctionsIsRefused) {
   auto result = run_in_child({{"SHIMPOOL_TOTO_REAL_LIBRARY", SHIMPOOL_COUNTER_FIXTURE},
                               {"SHIMPOOL_TOTO_TMPDIR", temp_}},
-                             [] { (void)toto_foo(1, 2); });
+                             "one_call");
   EXPECT_TRUE(result.aborted()) << result.err;
   EXPECT_NE(result.err.find("has no function 'toto_foo' that the header declares"),
             std::string::npos)
@@ -119,7 +127,7 @@ TEST_F(LoadErrors, LibraryWithoutTheFunctionsIsRefused) {
 
 TEST_F(LoadErrors, UnusableTempDirectoryNamesItsVariable) {
   auto result = run_in_child({{"SHIMPOOL_TOTO_TMPDIR", temp_ + "/missing"}},
-                             [] { (void)toto_foo(1, 2); });
+                             "one_call");
   EXPECT_TRUE(result.aborted()) << result.err;
   EXPECT_NE(result.err.find("cannot create a private directory in " + temp_ + "/missing"),
             std::string::npos)
@@ -128,7 +136,7 @@ TEST_F(LoadErrors, UnusableTempDirectoryNamesItsVariable) {
 }
 
 TEST_F(LoadErrors, InvalidMaximumIsRejected) {
-  auto result = run_in_child({{"SHIMPOOL_TOTO_MAX_INSTANCES", "0"}}, [] { (void)toto_foo(1, 2); });
+  auto result = run_in_child({{"SHIMPOOL_TOTO_MAX_INSTANCES", "0"}}, "one_call");
   EXPECT_TRUE(result.aborted()) << result.err;
   EXPECT_NE(result.err.find("SHIMPOOL_TOTO_MAX_INSTANCES='0' is not a whole number from 1 to"),
             std::string::npos)
@@ -136,7 +144,7 @@ TEST_F(LoadErrors, InvalidMaximumIsRejected) {
 }
 
 TEST_F(LoadErrors, UnknownStrategyIsRejected) {
-  auto result = run_in_child({{"SHIMPOOL_TOTO_STRATEGY", "teleport"}}, [] { (void)toto_foo(1, 2); });
+  auto result = run_in_child({{"SHIMPOOL_TOTO_STRATEGY", "teleport"}}, "one_call");
   EXPECT_TRUE(result.aborted()) << result.err;
   EXPECT_NE(result.err.find("SHIMPOOL_TOTO_STRATEGY='teleport' is not a loader strategy; set it to "
                             "copy, memfd or namespace"),
@@ -144,12 +152,67 @@ TEST_F(LoadErrors, UnknownStrategyIsRejected) {
       << result.err;
 }
 
+TEST_F(LoadErrors, ACustomHandlerReplacesTheDefault) {
+  auto result = run_in_child({{"SHIMPOOL_TOTO_REAL_LIBRARY", "/nonexistent/libtoto.so"},
+                              {"SHIMPOOL_TOTO_TMPDIR", temp_}},
+                             "custom_handler");
+  EXPECT_TRUE(WIFEXITED(result.status) && WEXITSTATUS(result.status) == 42) << result.err;
+  EXPECT_NE(result.err.find("custom handler (toto, my context): cannot open the real library "
+                            "/nonexistent/libtoto.so"),
+            std::string::npos)
+      << result.err;
+  EXPECT_EQ(result.err.find("shimpool[toto]:"), std::string::npos) << "the default stays silent";
+}
+
+TEST_F(LoadErrors, ProbeReportsWithoutAborting) {
+  auto result = run_in_child({{"SHIMPOOL_TOTO_REAL_LIBRARY", "/nonexistent/libtoto.so"},
+                              {"SHIMPOOL_TOTO_TMPDIR", temp_}},
+                             "probe");
+  EXPECT_TRUE(WIFEXITED(result.status) && WEXITSTATUS(result.status) == 0) << result.err;
+  EXPECT_NE(result.err.find("probe -1: cannot open the real library /nonexistent/libtoto.so"),
+            std::string::npos)
+      << result.err;
+}
+
 TEST_F(LoadErrors, ValidConfigurationWorksInTheSameHarness) {
   // The harness itself is sound: the same child with a good setup exits cleanly.
-  auto result = run_in_child({{"SHIMPOOL_TOTO_TMPDIR", temp_}}, [] {
-    if (toto_foo(2, 3) != 5) _exit(3);
-  });
+  auto result = run_in_child({{"SHIMPOOL_TOTO_TMPDIR", temp_}}, "exact_call");
   EXPECT_TRUE(WIFEXITED(result.status) && WEXITSTATUS(result.status) == 0) << result.err;
 }
 
+const std::map<std::string, std::function<void()>> &scenarios() {
+  static const std::map<std::string, std::function<void()>> all = {
+      {"one_call", [] { (void)toto_foo(1, 2); }},
+      {"eight_threads", [] { call_from_threads(8); }},
+      {"exact_call", [] { if (toto_foo(2, 3) != 5) _exit(3); }},
+      {"custom_handler",
+       [] {
+         shimpool_toto_set_error_handler(
+             [](const char *shim, const char *message, void *context) {
+               fprintf(stderr, "custom handler (%s, %s): %s\n", shim,
+                       static_cast<const char *>(context), message);
+               _exit(42);
+             },
+             const_cast<char *>("my context"));
+         (void)toto_foo(1, 2);
+       }},
+      {"probe",
+       [] {
+         char message[512];
+         int status = shimpool_toto_probe(message, sizeof message);
+         fprintf(stderr, "probe %d: %s\n", status, message);
+       }},
+  };
+  return all;
+}
+
 }  // namespace
+
+int main(int argc, char **argv) {
+  if (const char *scenario = getenv("SHIMPOOL_TEST_SCENARIO")) {
+    scenarios().at(scenario)();
+    return 0;
+  }
+  ::testing::InitGoogleTest(&argc, argv);
+  return RUN_ALL_TESTS();
+}

@@ -21,8 +21,19 @@ Function make_function(std::string name, std::string return_type,
   f.parameters = std::move(parameters);
   f.signature = std::move(signature);
   f.pointer_type = std::move(pointer_type);
+  f.session_signature = f.return_type + " " + f.name + "_session(shimpool_session *shimpool_session_handle)";
   f.position = {"/vendor/include/toto.h", 12, 5};
   return f;
+}
+
+Parameter parameter(std::string name, std::string type, ArgumentCopy copy) {
+  Parameter p;
+  p.name = name;
+  p.type = type;
+  p.declaration = type + " " + name;
+  p.field_declaration = p.declaration;
+  p.copy = copy;
+  return p;
 }
 
 ApiModel toto_model(SourceLanguage language = SourceLanguage::C) {
@@ -99,12 +110,78 @@ TEST(Emitter, CppFileNames) {
             (std::set<std::string>{"toto_shim.cpp", "toto_shim.map", "toto_shimpool.h"}));
 }
 
-TEST(Emitter, VersionScriptExportsExactlyTheApiAndStats) {
-  auto files = emit_shim(toto_model(), {"libtoto.real.so", 8});
+TEST(Emitter, VersionScriptExportsExactlyTheApiItsSessionFormsAndTheShimApi) {
+  ApiModel model = toto_model();
+  model.functions[2].policy = Policy::Direct;  // direct functions have no session form
+  auto files = emit_shim(model, {"libtoto.real.so", 8});
   VersionScript script = parse_version_script(file_named(files, "toto_shim.map").content);
-  EXPECT_EQ(script.global, (std::vector<std::string>{"toto_foo;", "toto_bar;", "toto_pick;",
-                                                     "shimpool_toto_stats;"}));
+  EXPECT_EQ(script.global,
+            (std::vector<std::string>{
+                "toto_foo;", "toto_foo_session;", "toto_bar;", "toto_bar_session;", "toto_pick;",
+                "shimpool_toto_stats;", "shimpool_toto_set_error_handler;", "shimpool_toto_probe;",
+                "shimpool_toto_session_begin;", "shimpool_toto_session_end;",
+                "shimpool_toto_session_open;", "shimpool_toto_session_close;"}));
   EXPECT_EQ(script.local, std::vector<std::string>{"*;"});
+}
+
+TEST(Emitter, EachPolicyEntersTheRuntimeItsWay) {
+  ApiModel model = toto_model();
+  model.functions[0].policy = Policy::Sticky;
+  model.functions[2].policy = Policy::Direct;
+  const std::string source = emit_shim(model, {"libtoto.real.so", 8})[0].content;
+  std::string sticky = wrapper_body(source, "int toto_foo(int arg0, int arg1)");
+  EXPECT_NE(sticky.find("shimpool_enter_sticky(&shimpool_this, &shimpool_lease_)"), std::string::npos) << sticky;
+  std::string pooled = wrapper_body(source, "void toto_bar(char *arg0)");
+  EXPECT_NE(pooled.find("shimpool_enter(&shimpool_this, &shimpool_lease_)"), std::string::npos) << pooled;
+  std::string direct = wrapper_body(source, "int (*toto_pick(int arg0))(int)");
+  EXPECT_NE(direct.find("shimpool_direct(&shimpool_this)"), std::string::npos) << direct;
+  EXPECT_EQ(direct.find("shimpool_lease"), std::string::npos) << "direct calls take no lease";
+  std::string session = wrapper_body(source, "int toto_foo_session(shimpool_session *shimpool_session_handle)");
+  EXPECT_NE(session.find("shimpool_session_enter(&shimpool_this, shimpool_session_handle, &shimpool_lease_)"),
+            std::string::npos) << source;
+}
+
+TEST(Emitter, BroadcastRecordsDeepCopiesAndReplays) {
+  ApiModel model;
+  model.name = "au3";
+  model.headers = {"au3.h"};
+  model.functions = {make_function(
+      "AU3_SetOption", "int",
+      {parameter("arg0", "const char *", ArgumentCopy::CString),
+       parameter("arg1", "const wchar_t *", ArgumentCopy::WideString),
+       parameter("arg2", "int", ArgumentCopy::Value)},
+      "int AU3_SetOption(const char *arg0, const wchar_t *arg1, int arg2)",
+      "int (*)(const char *, const wchar_t *, int)")};
+  model.functions[0].policy = Policy::Broadcast;
+  const std::string source = emit_shim(model, {"libau3.real.so", 8})[0].content;
+  EXPECT_NE(source.find("struct shimpool_args_AU3_SetOption {"), std::string::npos) << source;
+  EXPECT_NE(source.find("{0, shimpool_keep_string(&shimpool_this, arg0), "
+                        "shimpool_keep_wstring(&shimpool_this, arg1), arg2}"),
+            std::string::npos)
+      << source;
+  EXPECT_NE(source.find("shimpool_record_broadcast(&shimpool_this, &shimpool_lease_, "
+                        "shimpool_replay_AU3_SetOption,"),
+            std::string::npos)
+      << source;
+  EXPECT_NE(source.find("shimpool_fns[0])(shimpool_args_->arg0, shimpool_args_->arg1, "
+                        "shimpool_args_->arg2)"),
+            std::string::npos)
+      << "the replay calls the real function with the kept arguments\n" << source;
+}
+
+TEST(Emitter, InitFunctionsRunFromTheDescriptorsHook) {
+  ApiModel model = toto_model();
+  model.functions.push_back(make_function("toto_init", "void", {}, "void toto_init(void)",
+                                          "void (*)(void)"));
+  model.functions.back().policy = Policy::Init;
+  const std::string source = emit_shim(model, {"libtoto.real.so", 8})[0].content;
+  EXPECT_NE(source.find("static void shimpool_init_instance(void *const *shimpool_fns) {\n"
+                        "  (void)((void (*)(void))shimpool_fns[3])();\n}"),
+            std::string::npos)
+      << source;
+  EXPECT_NE(source.find("  shimpool_init_instance,\n};"), std::string::npos) << source;
+  const std::string without = emit_shim(toto_model(), {"libtoto.real.so", 8})[0].content;
+  EXPECT_NE(without.find("  NULL,\n};"), std::string::npos) << "no init hook without init functions";
 }
 
 TEST(Emitter, WrappersUseSignaturesAndSlotsInOrder) {
@@ -138,12 +215,15 @@ TEST(Emitter, WrappersUseSignaturesAndSlotsInOrder) {
 }
 
 TEST(Emitter, DescriptorCarriesPrefixLibraryAndLimits) {
-  auto files = emit_shim(toto_model(), {"/opt/vendor/libtoto.so.3", 17});
+  auto files = emit_shim(toto_model(), {"/opt/vendor/libtoto.so.3", 17, 2, 500, 250});
   const std::string &source = file_named(files, "toto_shim.c").content;
   EXPECT_NE(source.find("\"SHIMPOOL_TOTO_\""), std::string::npos);
   EXPECT_NE(source.find("\"/opt/vendor/libtoto.so.3\""), std::string::npos);
-  EXPECT_NE(source.find("  3,\n  17,\n"), std::string::npos) << "function count, then max instances:\n"
-                                                          << source;
+  EXPECT_NE(source.find("  3,\n  17, /* max_instances */\n  2, /* min_instances */\n"
+                        "  500, /* idle_timeout_ms */\n  250, /* acquire_timeout_ms */\n"),
+            std::string::npos)
+      << "function count, then the pool's limits:\n"
+      << source;
 }
 
 TEST(Emitter, RealLibraryIsEscapedAsACStringLiteral) {

@@ -113,7 +113,7 @@ foreach(file IN ITEMS
     "${BINDIR}/${SHIMPOOL_EXE}"
     "${LIBDIR}/${RUNTIME_ARCHIVE}"
     "${INCLUDEDIR}/shimpool/shim_runtime.h"
-    "${INCLUDEDIR}/shimpool/stats.h"
+    "${INCLUDEDIR}/shimpool/types.h"
     "${LIBDIR}/cmake/shimpool/shimpoolConfig.cmake"
     "${LIBDIR}/cmake/shimpool/shimpoolConfigVersion.cmake"
     "${LIBDIR}/cmake/shimpool/shimpoolTargets.cmake"

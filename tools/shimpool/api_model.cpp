@@ -16,4 +16,15 @@ const char *to_string(CallingConvention convention) {
   return "other";
 }
 
+const char *to_string(Policy policy) {
+  switch (policy) {
+    case Policy::Pooled: return "pooled";
+    case Policy::Sticky: return "sticky";
+    case Policy::Broadcast: return "broadcast";
+    case Policy::Init: return "init";
+    case Policy::Direct: return "direct";
+  }
+  return "pooled";
+}
+
 }  // namespace shimpool

@@ -16,6 +16,17 @@ struct SourcePosition {
 
 enum class CallingConvention { C, StdCall, FastCall, VectorCall, ThisCall, MsAbi, SysVAbi, Other };
 
+// How a call reaches an instance (see docs/runtime.md, "Policies").
+enum class Policy { Pooled, Sticky, Broadcast, Init, Direct };
+
+// How a `broadcast` call's argument is kept for replay on later instances.
+enum class ArgumentCopy {
+  Value,       // copied as is: arithmetic, enums, function pointers, pointer-free structs
+  CString,     // const char *: the string is copied
+  WideString,  // const wchar_t *: the string is copied
+  None,        // points to memory of unknown size: cannot be broadcast
+};
+
 struct Parameter {
   // Name used in the generated wrapper: arg0, arg1, ... except in functions whose
   // parameter types name other parameters (variable length arrays), which keep
@@ -23,6 +34,9 @@ struct Parameter {
   std::string name;
   std::string declaration;  // the parameter as declared in the wrapper, e.g. "void (*arg1)(int)"
   std::string type;         // its type alone, e.g. "void (*)(int)"
+  ArgumentCopy copy = ArgumentCopy::None;
+  // The parameter as a struct member holding its value, arrays decayed: "const int *arg0".
+  std::string field_declaration;
 };
 
 struct Function {
@@ -39,6 +53,13 @@ struct Function {
   // A pointer to the function's exact type, calling convention included, to
   // call the real function through: "int (__attribute__((stdcall)) *)(int, int)".
   std::string pointer_type;
+  // The handle-form session entry point: the same function with a session
+  // first, plain C convention: "int toto_foo_session(shimpool_session *session, int arg0)".
+  std::string session_signature;
+  // Its parameters use C-only types (restrict, variable length arrays): C++
+  // hosts cannot see its declaration.
+  bool c_only_signature = false;
+  Policy policy = Policy::Pooled;
   SourcePosition position;  // of its first declaration
 };
 
@@ -52,5 +73,6 @@ struct ApiModel {
 };
 
 const char *to_string(CallingConvention convention);
+const char *to_string(Policy policy);
 
 }  // namespace shimpool

@@ -1,4 +1,4 @@
-// Files compiled into the shimpool binary (templates, the shared stats header).
+// Files compiled into the shimpool binary (templates, the public types shared with the runtime).
 #pragma once
 
 #include <cstddef>

@@ -54,6 +54,37 @@ std::string c_string_body(const std::string &text) {
   return out;
 }
 
+// Drops the blank lines that skipped sections leave inside function bodies
+// (between an opening line or an indented statement and the next statement or
+// closing brace); blank lines between top-level items stay.
+std::string tidy_blank_lines(const std::string &text) {
+  std::vector<std::string> lines;
+  for (size_t start = 0; start <= text.size();) {
+    size_t end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    lines.push_back(text.substr(start, end - start));
+    start = end + 1;
+  }
+  auto blank = [](const std::string &line) {
+    return line.find_first_not_of(" \t") == std::string::npos;
+  };
+  auto in_body = [](const std::string &line) {
+    return !line.empty() && (line[0] == ' ' || line.back() == '{');
+  };
+  std::string out;
+  std::string previous = "-";  // not blank: a leading blank line stays
+  for (size_t i = 0; i < lines.size(); ++i) {
+    const std::string &next = i + 1 < lines.size() ? lines[i + 1] : std::string();
+    if (blank(lines[i]) && (blank(previous) || (in_body(previous) && (next == "}" ||
+                                                   (!next.empty() && next[0] == ' ')))))
+      continue;
+    out += lines[i];
+    if (i + 1 < lines.size()) out += '\n';
+    previous = lines[i];
+  }
+  return out;
+}
+
 std::string render(std::string_view template_name, const data &context) {
   mustache view{std::string(embedded_file(template_name))};
   view.set_custom_escape([](const std::string &s) { return s; });  // C source, not HTML
@@ -61,7 +92,69 @@ std::string render(std::string_view template_name, const data &context) {
   if (!view.is_valid()) {
     throw std::runtime_error("template " + std::string(template_name) + ": " + view.error_message());
   }
-  return text;
+  return tidy_blank_lines(text);
+}
+
+// The shim's own exported functions, after "shimpool_<name>".
+constexpr const char *kShimApiFunctions[] = {
+    "_stats",         "_set_error_handler", "_probe",        "_session_begin",
+    "_session_end",   "_session_open",      "_session_close",
+};
+
+// How a broadcast wrapper keeps each argument for replay on later instances.
+std::string kept_argument(const Parameter &parameter) {
+  switch (parameter.copy) {
+    case ArgumentCopy::CString: return "shimpool_keep_string(&shimpool_this, " + parameter.name + ")";
+    case ArgumentCopy::WideString:
+      return "shimpool_keep_wstring(&shimpool_this, " + parameter.name + ")";
+    default: return parameter.name;
+  }
+}
+
+data describe_function(const Function &function, size_t index) {
+  data entry;
+  entry.set("name", function.name);
+  entry.set("index", std::to_string(index));
+  entry.set("pointer_type", function.pointer_type);
+  entry.set("returns_void", function.returns_void);
+  entry.set("policy", std::string(to_string(function.policy)));
+  entry.set("broadcast", function.policy == Policy::Broadcast);
+  entry.set("position", base_name(function.position.file) + ":" +
+                            std::to_string(function.position.line));
+  std::string arguments, kept, replayed;
+  data fields{data::type::list};
+  for (const Parameter &parameter : function.parameters) {
+    const std::string separator = arguments.empty() ? "" : ", ";
+    arguments += separator + parameter.name;
+    kept += ", " + kept_argument(parameter);
+    replayed += separator + "shimpool_args_->" + parameter.name;
+    fields.push_back(data("declaration", parameter.field_declaration));
+  }
+  entry.set("arguments", arguments);
+  entry.set("kept_arguments", kept);
+  entry.set("replayed_arguments", replayed);
+  entry.set("fields", fields);
+  return entry;
+}
+
+// One exported wrapper: the drop-in function itself, or its session form.
+data wrapper_of(const Function &function, const data &entry, bool session) {
+  data wrapper = entry;
+  wrapper.set("signature", session ? function.session_signature : function.signature);
+  wrapper.set("direct", !session && function.policy == Policy::Direct);
+  wrapper.set("is_session", session);
+  wrapper.set("c_only", function.c_only_signature);
+  std::string enter = "shimpool_enter(&shimpool_this, &shimpool_lease_)";
+  std::string leave = "shimpool_leave(&shimpool_this, &shimpool_lease_)";
+  if (session) {
+    enter = "shimpool_session_enter(&shimpool_this, shimpool_session_handle, &shimpool_lease_)";
+    leave = "shimpool_session_leave(&shimpool_this, shimpool_session_handle, &shimpool_lease_)";
+  } else if (function.policy == Policy::Sticky) {
+    enter = "shimpool_enter_sticky(&shimpool_this, &shimpool_lease_)";
+  }
+  wrapper.set("enter", enter);
+  wrapper.set("leave", leave);
+  return wrapper;
 }
 
 }  // namespace
@@ -94,7 +187,7 @@ std::vector<OutputFile> emit_shim(const ApiModel &model, const ShimSettings &set
   context.set("real_library", c_string_body(settings.real_library));
   context.set("max_instances", std::to_string(settings.max_instances));
   context.set("stats_function", "shimpool_" + model.name + "_stats");
-  context.set("stats_definition", std::string(embedded_file("stats.h")));
+  context.set("public_types", std::string(embedded_file("types.h")));
   context.set("function_count", std::to_string(model.functions.size()));
 
   std::string header_list;
@@ -108,24 +201,33 @@ std::vector<OutputFile> emit_shim(const ApiModel &model, const ShimSettings &set
   context.set("headers", headers);
   context.set("header_list", header_list);
 
+  context.set("min_instances", std::to_string(settings.min_instances));
+  context.set("idle_timeout_ms", std::to_string(settings.idle_timeout_ms));
+  context.set("acquire_timeout_ms", std::to_string(settings.acquire_timeout_ms));
+
   data functions{data::type::list};
+  data wrappers{data::type::list};  // every exported wrapper: each function, then its session form
+  data exported{data::type::list};  // every exported name, for the version script
+  data init_functions{data::type::list};
   for (size_t index = 0; index < model.functions.size(); ++index) {
     const Function &function = model.functions[index];
-    data entry;
-    entry.set("name", function.name);
-    entry.set("index", std::to_string(index));
-    entry.set("signature", function.signature);
-    entry.set("pointer_type", function.pointer_type);
-    entry.set("returns_void", function.returns_void);
-    entry.set("position", base_name(function.position.file) + ":" +
-                              std::to_string(function.position.line));
-    std::string arguments;
-    for (const Parameter &parameter : function.parameters)
-      arguments += (arguments.empty() ? "" : ", ") + parameter.name;
-    entry.set("arguments", arguments);
+    data entry = describe_function(function, index);
     functions.push_back(entry);
+    wrappers.push_back(wrapper_of(function, entry, false));
+    exported.push_back(data("name", function.name));
+    if (function.policy != Policy::Direct) {
+      wrappers.push_back(wrapper_of(function, entry, true));
+      exported.push_back(data("name", function.name + "_session"));
+    }
+    if (function.policy == Policy::Init) init_functions.push_back(entry);
   }
+  for (const char *suffix : kShimApiFunctions)
+    exported.push_back(data("name", "shimpool_" + model.name + suffix));
   context.set("functions", functions);
+  context.set("wrappers", wrappers);
+  context.set("exported", exported);
+  context.set("init_functions", init_functions);
+  context.set("has_init", !init_functions.is_empty_list());
 
   return {
       {wrapper_file, render("wrappers.mustache", context)},

@@ -9,9 +9,13 @@
 
 namespace shimpool {
 
+// Run-time defaults compiled into the shim; SHIMPOOL_<NAME>_* variables override them.
 struct ShimSettings {
   std::string real_library;  // path or file name of the original, as the runtime will resolve it
   unsigned max_instances = 8;
+  unsigned min_instances = 0;
+  unsigned idle_timeout_ms = 0;     // 0: never evict
+  unsigned acquire_timeout_ms = 0;  // 0: wait as long as it takes
 };
 
 struct OutputFile {

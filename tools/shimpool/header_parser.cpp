@@ -331,6 +331,16 @@ class FunctionCollector : public clang::RecursiveASTVisitor<FunctionCollector> {
         speller_.declare(result, function.name + "(" + parameter_list + ")" +
                                      speller_.after_parameter_list(type));
     function.pointer_type = speller_.declare(context_.getPointerType(decl->getType()), "");
+    function.session_signature = speller_.declare(
+        result, function.name + "_session(shimpool_session *shimpool_session_handle" +
+                    (function.parameters.empty() ? "" : ", ") +
+                    (parameter_list == "void" ? "" : parameter_list) + ")");
+    function.c_only_signature = std::any_of(
+        decl->param_begin(), decl->param_end(), [](const clang::ParmVarDecl *param) {
+          clang::QualType type = param->getOriginalType();
+          return type.isRestrictQualified() || type->isVariablyModifiedType() ||
+                 (type->isPointerType() && type->getPointeeType().isRestrictQualified());
+        });
     function.position = std::move(position);
     return function;
   }
@@ -352,8 +362,49 @@ class FunctionCollector : public clang::RecursiveASTVisitor<FunctionCollector> {
     Parameter parameter;
     parameter.declaration = speller_.declare(type, name);
     parameter.type = speller_.declare(type, "");
+    parameter.copy = copy_kind(param->getType());
+    parameter.field_declaration = speller_.declare(param->getType(), name);
     parameter.name = std::move(name);
     return parameter;
+  }
+
+  // How a broadcast call could keep this argument for replay (`type` decayed).
+  ArgumentCopy copy_kind(clang::QualType type) const {
+    if (type->isArithmeticType() || type->isEnumeralType() || type->isFunctionPointerType() ||
+        type->isNullPtrType())
+      return ArgumentCopy::Value;
+    if (const auto *record = type->getAsRecordDecl())
+      return holds_no_pointer(record) ? ArgumentCopy::Value : ArgumentCopy::None;
+    if (!type->isPointerType()) return ArgumentCopy::None;
+    clang::QualType pointee = type->getPointeeType();
+    if (!pointee.isConstQualified()) return ArgumentCopy::None;  // may be written to
+    if (pointee->isSpecificBuiltinType(clang::BuiltinType::Char_S) ||
+        pointee->isSpecificBuiltinType(clang::BuiltinType::Char_U))
+      return ArgumentCopy::CString;
+    if (pointee->isWideCharType() || names_wchar_t(pointee)) return ArgumentCopy::WideString;
+    return ArgumentCopy::None;
+  }
+
+  // In C, wchar_t is a typedef: recognise it by name through the typedef chain.
+  static bool names_wchar_t(clang::QualType type) {
+    while (const auto *typedef_type = type->getAs<clang::TypedefType>()) {
+      if (typedef_type->getDecl()->getName() == "wchar_t") return true;
+      type = typedef_type->getDecl()->getUnderlyingType();
+    }
+    return false;
+  }
+
+  static bool holds_no_pointer(const clang::RecordDecl *record) {
+    if (!record->getDefinition()) return false;
+    for (const clang::FieldDecl *field : record->getDefinition()->fields()) {
+      clang::QualType type = field->getType().getCanonicalType();
+      while (const auto *array = type->getAsArrayTypeUnsafe()) type = array->getElementType();
+      if (type->isPointerType() || type->isReferenceType() || type->isMemberPointerType())
+        return false;
+      if (const auto *inner = type->getAsRecordDecl(); inner && !holds_no_pointer(inner))
+        return false;
+    }
+    return true;
   }
 
   void report(clang::DiagnosticsEngine::Level level, const clang::Decl *decl,

@@ -6,12 +6,14 @@
 #include <llvm/Support/raw_ostream.h>
 
 #include <algorithm>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "emitter.h"
 #include "header_parser.h"
 #include "output_writer.h"
+#include "policies.h"
 #include "version.h"
 
 namespace {
@@ -23,9 +25,42 @@ struct GenerateOptions {
   std::vector<std::string> headers;
   std::string name;
   std::string out;
-  std::string real_library;
-  unsigned max_instances = 8;
+  std::string policy_file;
+  std::vector<std::string> policies;
+  // Pool defaults: a flag given on the command line beats the policy file.
+  std::optional<std::string> real_library;
+  std::optional<unsigned> max_instances, min_instances, idle_timeout_ms, acquire_timeout_ms;
 };
+
+// The shim's defaults: built-in, then the policy file's [pool], then flags.
+shimpool::ShimSettings settings_for(const GenerateOptions &options, const shimpool::ShimSettings &file) {
+  shimpool::ShimSettings settings = file;
+  if (settings.real_library.empty()) settings.real_library = "lib" + options.name + ".real.so";
+  if (options.real_library) settings.real_library = *options.real_library;
+  if (options.max_instances) settings.max_instances = *options.max_instances;
+  if (options.min_instances) settings.min_instances = *options.min_instances;
+  if (options.idle_timeout_ms) settings.idle_timeout_ms = *options.idle_timeout_ms;
+  if (options.acquire_timeout_ms) settings.acquire_timeout_ms = *options.acquire_timeout_ms;
+  return settings;
+}
+
+// Session entry points are named <function>_session: they must not collide
+// with a function the header already declares.
+bool check_session_names(const shimpool::ApiModel &model) {
+  bool ok = true;
+  for (const auto &function : model.functions)
+    for (const auto &other : model.functions)
+      if (other.name == function.name + "_session") {
+        fmt::print(stderr,
+                   "{}:{}:{}: error: '{}' collides with the session entry point shimpool "
+                   "generates for '{}'; wrap the headers in two shims, or rename one in a "
+                   "header of your own\n",
+                   other.position.file, other.position.line, other.position.column, other.name,
+                   function.name);
+        ok = false;
+      }
+  return ok;
+}
 
 int run_generate(const GenerateOptions &options, const std::vector<std::string> &clang_args) {
   using namespace shimpool;
@@ -36,6 +71,32 @@ int run_generate(const GenerateOptions &options, const std::vector<std::string> 
                options.name);
     return kExitUsageError;
   }
+  std::vector<PolicyRule> flag_rules;
+  for (const std::string &text : options.policies) {
+    std::string error;
+    auto rule = parse_policy_flag(text, error);
+    if (!rule) {
+      fmt::print(stderr, "shimpool: error: {}\n", error);
+      return kExitUsageError;
+    }
+    flag_rules.push_back(*rule);
+  }
+  PolicyFile file;
+  if (!options.policy_file.empty()) {
+    auto read = read_policy_file(options.policy_file, llvm::errs());
+    if (!read) {
+      fmt::print(stderr, "shimpool: error: no shim generated; fix the policy file\n");
+      return kExitInputError;
+    }
+    file = std::move(*read);
+  }
+  const ShimSettings settings = settings_for(options, file.pool);
+  if (settings.min_instances > settings.max_instances) {
+    fmt::print(stderr, "shimpool: error: min_instances ({}) is above max_instances ({})\n",
+               settings.min_instances, settings.max_instances);
+    return kExitInputError;
+  }
+
   auto model = parse_headers({options.name, options.headers, clang_args}, llvm::errs());
   if (!model) {
     fmt::print(stderr, "shimpool: error: no shim generated; fix the errors above\n");
@@ -47,10 +108,12 @@ int run_generate(const GenerateOptions &options, const std::vector<std::string> 
                "declared in the headers themselves are taken, not those of their includes)\n");
     return kExitInputError;
   }
-  ShimSettings settings;
-  settings.real_library =
-      options.real_library.empty() ? "lib" + options.name + ".real.so" : options.real_library;
-  settings.max_instances = options.max_instances;
+  if (!apply_policies(*model, file.rules, flag_rules, llvm::errs()) || !check_session_names(*model)) {
+    llvm::errs().flush();
+    fmt::print(stderr, "shimpool: error: no shim generated; fix the errors above\n");
+    return kExitInputError;
+  }
+  llvm::errs().flush();
   if (std::string error = write_outputs(options.out, emit_shim(*model, settings)); !error.empty()) {
     fmt::print(stderr, "shimpool: error: {}\n", error);
     return kExitInputError;
@@ -88,13 +151,31 @@ int main(int argc, char **argv) {
       ->required();
   generate_command->add_option("--out", generate.out, "Output directory (created if missing)")
       ->required();
-  generate_command->add_option("--real-library", generate.real_library,
-                               "The original library: an absolute path, or a file name looked up "
-                               "next to the shim at run time [default: lib<NAME>.real.so]");
-  generate_command->add_option("--max-instances", generate.max_instances,
-                               "Default upper bound of instances in the pool")
-      ->check(CLI::Range(1, 4096))
-      ->capture_default_str();
+  generate_command->add_option("--policy-file", generate.policy_file,
+                               "TOML file with [pool] defaults and per-function [policies]")
+      ->check(CLI::ExistingFile);
+  generate_command->add_option("--policy", generate.policies,
+                               "NAME=POLICY, NAME a function or a regex, POLICY one of pooled, "
+                               "sticky, broadcast, init, direct; repeatable, beats the file");
+  // Pool defaults: given here, they beat the policy file's [pool] table.
+  std::string real_library;
+  unsigned max_instances = 8, min_instances = 0, idle_timeout_ms = 0, acquire_timeout_ms = 0;
+  auto *real_library_option = generate_command->add_option(
+      "--real-library", real_library,
+      "The original library: an absolute path, or a file name looked up next to the shim at "
+      "run time [default: lib<NAME>.real.so]");
+  auto *max_option = generate_command->add_option("--max-instances", max_instances,
+                                                  "Most instances loaded at once [default: 8]")
+                         ->check(CLI::Range(1, 4096));
+  auto *min_option = generate_command->add_option(
+      "--min-instances", min_instances, "Instances kept loaded, prewarmed at load [default: 0]")
+                         ->check(CLI::Range(0, 4096));
+  auto *idle_option = generate_command->add_option(
+      "--idle-timeout-ms", idle_timeout_ms,
+      "Unload instances idle this long, down to the minimum; 0 never [default: 0]");
+  auto *acquire_option = generate_command->add_option(
+      "--acquire-timeout-ms", acquire_timeout_ms,
+      "Longest wait of a call for an instance; 0 no limit [default: 0]");
   generate_command->footer(
       "Arguments after -- go to Clang (e.g. -- -Iinclude -DTOTO_API= -x c++).\n"
       "Writes NAME_shim.c (or .cpp), NAME_shim.map and NAME_shimpool.h into --out, all or none.\n");
@@ -112,6 +193,14 @@ int main(int argc, char **argv) {
     return kExitUsageError;
   }
 
+  auto given = [](CLI::Option *option, unsigned value) {
+    return option->count() ? std::optional<unsigned>(value) : std::nullopt;
+  };
+  if (real_library_option->count()) generate.real_library = real_library;
+  generate.max_instances = given(max_option, max_instances);
+  generate.min_instances = given(min_option, min_instances);
+  generate.idle_timeout_ms = given(idle_option, idle_timeout_ms);
+  generate.acquire_timeout_ms = given(acquire_option, acquire_timeout_ms);
   if (generate_command->parsed()) return run_generate(generate, clang_args);
   return kExitUsageError;
 }

@@ -7,15 +7,16 @@
 #include <stddef.h>
 #include <wchar.h>
 
-#include "shimpool/stats.h"
+#include "shimpool/types.h"
 
 #ifdef __cplusplus
-#define SHIMPOOL_TYPEOF(expr) decltype(expr)
 #define SHIMPOOL_AUTO decltype(auto) /* a returned reference stays a reference */
+/* The result as the real call returned it, an rvalue reference included. */
+#define SHIMPOOL_RETURNED(result) static_cast<decltype(result) &&>(result)
 extern "C" {
 #else
-#define SHIMPOOL_TYPEOF(expr) __typeof__(expr)
 #define SHIMPOOL_AUTO __auto_type
+#define SHIMPOOL_RETURNED(result) (result)
 #endif
 
 #if defined(_WIN32)
@@ -42,10 +43,7 @@ typedef struct shimpool_shim_desc {
 /* Replays one recorded `broadcast` call on an instance. */
 typedef void (*shimpool_replay_fn)(void *const *functions, const void *arguments);
 
-/* Called with a complete message when an instance cannot be had. If it
- * returns, the process aborts: a drop-in function has no error channel and must
- * never return a wrong result. It may end the process its own way instead. */
-typedef void (*shimpool_error_handler)(const char *shim_name, const char *message, void *context);
+
 
 /* One per shim in static storage, constant-initialised; the runtime creates the
  * context behind it on first use and never destroys it (calls may still arrive
@@ -120,7 +118,6 @@ int shimpool_session_end(shimpool_shim *shim);
 /* Handle-form session, for callers whose calls arrive on arbitrary threads:
  * one instance reserved from open to close. Calls on one session run one at a
  * time, in the order they take its lock. */
-typedef struct shimpool_session shimpool_session;
 shimpool_session *shimpool_session_open(shimpool_shim *shim);
 void shimpool_session_close(shimpool_shim *shim, shimpool_session *session);
 void *const *shimpool_session_enter(shimpool_shim *shim, shimpool_session *session,

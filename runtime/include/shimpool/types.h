@@ -1,7 +1,8 @@
-/* shimpool/stats.h: the pool counters a shim reports. Shared verbatim by the
- * runtime and every generated shim header, so hosts need no runtime headers. */
-#ifndef SHIMPOOL_STATS_H
-#define SHIMPOOL_STATS_H
+/* shimpool/types.h: the types of a shim's own API (statistics, sessions, error
+ * handler). Shared verbatim by the runtime and every generated shim header, so
+ * hosts need no runtime headers. */
+#ifndef SHIMPOOL_TYPES_H
+#define SHIMPOOL_TYPES_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -22,4 +23,12 @@ typedef struct shimpool_stats {
   uint64_t sessions_open;     /* handle-form sessions open now */
 } shimpool_stats;
 
-#endif /* SHIMPOOL_STATS_H */
+/* A handle-form session: one instance reserved from open to close. */
+typedef struct shimpool_session shimpool_session;
+
+/* Called with a complete message when an instance cannot be had. If it
+ * returns, the process aborts: a drop-in function has no error channel and must
+ * never return a wrong result. It may end the process its own way instead. */
+typedef void (*shimpool_error_handler)(const char *shim_name, const char *message, void *context);
+
+#endif /* SHIMPOOL_TYPES_H */

@@ -1,0 +1,45 @@
+// Per-function policies and pool defaults: read from a TOML policy file and
+// --policy flags, then applied to the API model and checked against it.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "api_model.h"
+#include "emitter.h"
+
+namespace llvm {
+class raw_ostream;
+}
+
+namespace shimpool {
+
+struct PolicyRule {
+  std::string pattern;  // a function name, or an ECMAScript regex matching whole names
+  Policy policy = Policy::Pooled;
+  std::string origin;   // where it was written, for diagnostics: "shim.toml:7:1", "--policy"
+};
+
+struct PolicyFile {
+  std::vector<PolicyRule> rules;
+  ShimSettings pool;          // the [pool] table over the built-in defaults
+  std::vector<std::string> pool_keys_set;  // which [pool] keys the file gave
+};
+
+// Reads a policy file; prints Clang-style diagnostics and returns nullopt on error.
+std::optional<PolicyFile> read_policy_file(const std::string &path, llvm::raw_ostream &diagnostics);
+
+// Parses a --policy flag, NAME=POLICY; returns nullopt with `error` set if malformed.
+std::optional<PolicyRule> parse_policy_flag(const std::string &text, std::string &error);
+
+std::optional<Policy> parse_policy(const std::string &text);
+
+// Gives every function its policy: in the file, an exact name beats a regex and
+// two regexes that disagree are an error; flags then apply in order, the last
+// match winning. Checks each policy fits its function (broadcast arguments must
+// be copyable, init functions take none). Prints diagnostics; false on error.
+bool apply_policies(ApiModel &model, const std::vector<PolicyRule> &file_rules,
+                    const std::vector<PolicyRule> &flag_rules, llvm::raw_ostream &diagnostics);
+
+}  // namespace shimpool
