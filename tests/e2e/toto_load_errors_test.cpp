@@ -11,6 +11,7 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <functional>
 #include <map>
 #include <string>
@@ -174,6 +175,17 @@ TEST_F(LoadErrors, ProbeReportsWithoutAborting) {
       << result.err;
 }
 
+TEST_F(LoadErrors, AcquireTimeoutSaysWhatToRaise) {
+  auto result = run_in_child({{"SHIMPOOL_TOTO_MAX_INSTANCES", "1"},
+                              {"SHIMPOOL_TOTO_ACQUIRE_TIMEOUT_MS", "200"},
+                              {"SHIMPOOL_TOTO_TMPDIR", temp_}},
+                             "timeout");
+  EXPECT_TRUE(result.aborted()) << result.err;
+  EXPECT_NE(result.err.find("shimpool[toto]: no instance became free within 200 ms (1 loaded, all busy)"),
+            std::string::npos)
+      << result.err;
+}
+
 TEST_F(LoadErrors, ValidConfigurationWorksInTheSameHarness) {
   // The harness itself is sound: the same child with a good setup exits cleanly.
   auto result = run_in_child({{"SHIMPOOL_TOTO_TMPDIR", temp_}}, "exact_call");
@@ -195,6 +207,13 @@ const std::map<std::string, std::function<void()>> &scenarios() {
              },
              const_cast<char *>("my context"));
          (void)toto_foo(1, 2);
+       }},
+      {"timeout",
+       [] {
+         std::thread holder([] { toto_wait_event("/nonexistent/shimpool-never", 3000); });
+         std::this_thread::sleep_for(std::chrono::milliseconds(100));
+         (void)toto_foo(1, 2);  // the only instance is busy for 3 s
+         holder.join();
        }},
       {"probe",
        [] {
