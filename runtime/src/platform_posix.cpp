@@ -35,14 +35,42 @@ namespace {
 std::atomic<int> g_loads_in_flight{0};
 std::atomic<bool> g_loading_stopped{false};
 
-// Counts a load for stop_loading. Both sides write their flag, then read the
-// other's (sequentially consistent), so a load either is waited for or sees
-// the stop.
+// Set by the exit handler below: the process is ending, and threads may be
+// cut off anywhere once the exit handlers are done.
+std::atomic<bool> g_process_exiting{false};
+
+// Counts a load for stop_loading and the exit handler. Both sides write their
+// flag, then read the other's (sequentially consistent), so a load either is
+// waited for or sees the flag.
 struct InFlight {
   InFlight() { g_loads_in_flight.fetch_add(1); }
   ~InFlight() { g_loads_in_flight.fetch_sub(1); }
   bool stopped() const { return g_loading_stopped.load(); }
 };
+
+void wait_for_loads_in_flight(int timeout_ms) noexcept {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  while (g_loads_in_flight.load() > 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+}
+
+// exit() (or returning from main) ends every other thread wherever it is once
+// the exit handlers have run: a thread between mkdtemp and rmdir would leave
+// its private directory and copy behind. So the handler waits for the loads
+// under way, and loads that start later do not touch the disk (see
+// Load::choose_strategy). Loads are neither refused nor parked: a host may
+// still call in from its own exit handlers and destructors, or join threads
+// that are calling in.
+void on_process_exit() {
+  g_process_exiting.store(true);
+  wait_for_loads_in_flight(2000);
+}
+
+void register_exit_handler_once() {
+  static std::atomic<bool> registered{false};  // trivially destructible
+  if (!registered.load(std::memory_order_relaxed) && !registered.exchange(true))
+    std::atexit(&on_process_exit);
+}
 
 // Lets the memfd be mapped executable where vm.memfd_noexec defaults memfds to
 // noexec (Linux 6.3+); older kernels reject the flag and get a plain memfd.
@@ -213,6 +241,24 @@ std::string never_unloaded_warning(const std::string &path, LoadStrategy strateg
   return message + "; keep idle instances from being evicted";
 }
 
+// The sanitizer runtime loaded in this process, if any. Their dlopen
+// interceptors abort the process on RTLD_DEEPBIND (google/sanitizers#611): a
+// deep-bound library would bind malloc and friends past the interceptors.
+const char *sanitizer_in_process() {
+  static const struct {
+    const char *symbol;
+    const char *name;
+  } kSanitizers[] = {
+      {"__asan_init", "AddressSanitizer"},
+      {"__hwasan_init", "HWAddressSanitizer"},
+      {"__tsan_init", "ThreadSanitizer"},
+      {"__msan_init", "MemorySanitizer"},
+  };
+  for (const auto &sanitizer : kSanitizers)
+    if (dlsym(RTLD_DEFAULT, sanitizer.symbol)) return sanitizer.name;
+  return nullptr;
+}
+
 // Names the tunable for the per-process limits dlopen/dlmopen run into.
 LoadError loader_refused(const std::string &what, LoadStrategy strategy, std::uint64_t tls_size) {
   const char *reason = dlerror();
@@ -299,6 +345,11 @@ class Load {
 
   void choose_strategy() {
     strategy_ = options_.strategy;
+    // The same instance without a file on disk for the exit to cut off.
+    if (strategy_ == LoadStrategy::Copy && g_process_exiting.load()) {
+      strategy_ = LoadStrategy::Memfd;
+      return;
+    }
     if (strategy_ != LoadStrategy::Copy || !is_noexec(options_.temp_directory)) return;
     strategy_ = LoadStrategy::Memfd;
     warn(options_, LoadWarning::NoexecFallback,
@@ -322,6 +373,7 @@ class Load {
   // own references afterwards, so ours are dropped when this returns.
   void *with_dependencies() {
     flags_ = RTLD_NOW | RTLD_LOCAL | (options_.deepbind ? RTLD_DEEPBIND : 0);
+    if ((flags_ & RTLD_DEEPBIND) && refuse_deepbind_under_sanitizer()) return nullptr;
     std::vector<void *> preloaded;
     void *handle = nullptr;
     if (preload_dependencies(preloaded))
@@ -348,6 +400,20 @@ class Load {
         break;
       }
     }
+    return true;
+  }
+
+  // A sanitizer runtime would abort the process on the RTLD_DEEPBIND dlopen:
+  // fail the load with a message instead, before anything is copied.
+  bool refuse_deepbind_under_sanitizer() {
+    const char *sanitizer = sanitizer_in_process();
+    if (!sanitizer) return false;
+    error_ = {LoadFailure::Loader,
+              std::string(sanitizer) + " is loaded: RTLD_DEEPBIND copies would crash it (the " +
+                  to_string(strategy_) + " strategy loads each instance of " + path_ +
+                  " with RTLD_DEEPBIND, and sanitizer runtimes abort the process on that flag); "
+                  "set the shim's _STRATEGY variable to namespace, which loads instances "
+                  "without it"};
     return true;
   }
 
@@ -477,6 +543,7 @@ const char *to_string(LoadStrategy strategy) {
 }
 
 void *load_private_copy(const std::string &path, const LoadOptions &options, LoadError &error) {
+  register_exit_handler_once();
   InFlight in_flight;
   if (in_flight.stopped()) {
     error = {LoadFailure::Loader, "loading stopped: the process is aborting"};
@@ -487,9 +554,7 @@ void *load_private_copy(const std::string &path, const LoadOptions &options, Loa
 
 void stop_loading(int timeout_ms) noexcept {
   g_loading_stopped.store(true);
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
-  while (g_loads_in_flight.load() > 0 && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  wait_for_loads_in_flight(timeout_ms);
 }
 
 void *find_symbol(void *library, const char *name) { return dlsym(library, name); }
