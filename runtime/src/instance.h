@@ -8,11 +8,14 @@
 #include <string>
 #include <vector>
 
+#include "platform.h"
+
 namespace shimpool {
 
 struct Instance {
   uint64_t serial = 0;            // unique per pool, never reused: survives eviction checks
   void *library = nullptr;        // platform handle of the loaded copy
+  platform::ThreadSetup thread_setup;  // run by every thread before it calls in
   std::vector<void *> functions;  // real entry points, in the shim's slot order
   std::chrono::steady_clock::time_point last_used{};  // guarded by the pool's mutex
   size_t broadcasts_applied = 0;  // replayed broadcast calls; touched only under a lease

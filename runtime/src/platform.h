@@ -52,6 +52,7 @@ enum class LoadFailure {
   // The loader ran out of something per process (namespaces, static TLS, file
   // descriptors); the message names the limit and the tunable that raises it.
   LoaderLimit,
+  Strategy,  // the strategy cannot work in this process (e.g. DEEPBIND under a sanitizer)
 };
 
 struct LoadError {
@@ -69,6 +70,18 @@ void *load_private_copy(const std::string &path, const LoadOptions &options, Loa
 // Refuses every later load and waits (up to `timeout_ms`) for the ones under
 // way, so a process about to abort leaves no other thread's half-made copy behind.
 void stop_loading(int timeout_ms) noexcept;
+
+// What a thread must do before it calls into an instance. An instance in its
+// own namespace has its own C library, whose per-thread state (the ctype
+// tables behind toupper, the locale) glibc sets up only on the thread that
+// loaded it; any other thread must set it up first. Empty for other instances.
+struct ThreadSetup {
+  void (*ctype_init)() = nullptr;
+  void *(*uselocale)(void *) = nullptr;
+};
+ThreadSetup thread_setup_for(void *library);
+// Runs `setup` on the calling thread; cheap, and a no-op when empty.
+void prepare_thread(const ThreadSetup &setup) noexcept;
 
 // The address of `name` in a loaded library, or nullptr.
 void *find_symbol(void *library, const char *name);

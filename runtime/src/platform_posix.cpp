@@ -6,6 +6,7 @@
 //  - namespace: the original file, dlmopen'd into a new link-map namespace.
 #include <cxxabi.h>
 #include <dlfcn.h>
+#include <locale.h>
 #include <fcntl.h>
 #include <link.h>
 #include <sys/mman.h>
@@ -408,12 +409,10 @@ class Load {
   bool refuse_deepbind_under_sanitizer() {
     const char *sanitizer = sanitizer_in_process();
     if (!sanitizer) return false;
-    error_ = {LoadFailure::Loader,
+    error_ = {LoadFailure::Strategy,
               std::string(sanitizer) + " is loaded: RTLD_DEEPBIND copies would crash it (the " +
                   to_string(strategy_) + " strategy loads each instance of " + path_ +
-                  " with RTLD_DEEPBIND, and sanitizer runtimes abort the process on that flag); "
-                  "set the shim's _STRATEGY variable to namespace, which loads instances "
-                  "without it"};
+                  " with RTLD_DEEPBIND, and sanitizer runtimes abort the process on that flag)"};
     return true;
   }
 
@@ -558,6 +557,23 @@ void stop_loading(int timeout_ms) noexcept {
 }
 
 void *find_symbol(void *library, const char *name) { return dlsym(library, name); }
+
+ThreadSetup thread_setup_for(void *library) {
+  Lmid_t namespace_id = LM_ID_BASE;
+  if (dlinfo(library, RTLD_DI_LMID, &namespace_id) != 0 || namespace_id == LM_ID_BASE) return {};
+  // dlsym on the instance searches its dependencies: the namespace's own libc.
+  ThreadSetup setup;
+  setup.ctype_init = reinterpret_cast<void (*)()>(dlsym(library, "__ctype_init"));
+  setup.uselocale = reinterpret_cast<void *(*)(void *)>(dlsym(library, "uselocale"));
+  return setup;
+}
+
+void prepare_thread(const ThreadSetup &setup) noexcept {
+  if (setup.uselocale && setup.uselocale(nullptr) == nullptr)
+    setup.uselocale(LC_GLOBAL_LOCALE);  // sets the thread's locale and its ctype tables
+  else if (setup.ctype_init)
+    setup.ctype_init();
+}
 
 // An instance dlclose cannot unload (glibc pins the first object to define an
 // STB_GNU_UNIQUE symbol) stays mapped under its old name: it is kept as retired, with its memfd, so

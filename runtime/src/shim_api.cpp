@@ -46,6 +46,7 @@ extern "C" void *const *shimpool_direct(shimpool_shim *shim) {
   std::string error;
   Instance *instance = ShimContext::of(shim).pool().pinned(error);
   if (!instance) shimpool::fail(shim, error);
+  shimpool::platform::prepare_thread(instance->thread_setup);
   return instance->functions.data();
 }
 

@@ -64,6 +64,14 @@ void ShimContext::start_upkeep() {
     pool_.prewarm(ignored);
     const auto idle = config_.limits.idle_timeout;
     if (idle.count() == 0) return;
+    if (config_.strategy == platform::LoadStrategy::Namespace) {
+      // glibc does not give back a namespace's static TLS when it is unloaded:
+      // evicting and reloading would exhaust it after a dozen instances.
+      warn(this, platform::LoadWarning::NeverUnloaded,
+           "idle eviction is off with the namespace strategy: glibc does not return an unloaded "
+           "namespace's static TLS, so reloading instances would soon fail");
+      return;
+    }
     const auto tick = std::max(idle / 4, std::chrono::milliseconds(5));
     for (;;) {
       std::this_thread::sleep_for(tick);
@@ -78,6 +86,8 @@ std::string ShimContext::advice_for(platform::LoadFailure cause) const {
     case platform::LoadFailure::TempDirectory:
       return "Set " + variable_name(desc_, "TMPDIR") +
              " to a writable directory on a filesystem that allows executables";
+    case platform::LoadFailure::Strategy:
+      return "Set " + variable_name(desc_, "STRATEGY") + "=namespace, which loads instances without it";
     case platform::LoadFailure::LoaderLimit:
       return "Lower " + variable_name(desc_, "MAX_INSTANCES") +
              ", or choose another strategy with " + variable_name(desc_, "STRATEGY");
@@ -99,6 +109,8 @@ std::unique_ptr<Instance> ShimContext::create(std::string &error) {
   }
   auto instance = std::make_unique<Instance>();
   instance->library = library;
+  instance->thread_setup = platform::thread_setup_for(library);
+  platform::prepare_thread(instance->thread_setup);  // init and replays run on this thread
   instance->functions.reserve(desc_.function_count);
   for (size_t i = 0; i < desc_.function_count; ++i) {
     void *function = platform::find_symbol(library, desc_.functions[i]);

@@ -33,7 +33,10 @@ class ShimContext final : public InstanceSource {
 
   std::unique_ptr<Instance> create(std::string &error) override;
   void destroy(Instance &instance) noexcept override;
-  void on_lease(Instance &instance) override { broadcasts_.catch_up(instance); }
+  void on_lease(Instance &instance) override {
+    platform::prepare_thread(instance.thread_setup);
+    broadcasts_.catch_up(instance);
+  }
 
  private:
   // Prewarms the minimum and evicts idle instances, on a thread of its own.

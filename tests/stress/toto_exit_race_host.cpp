@@ -39,7 +39,6 @@ F lookup(const char *name) {
 // Trivially destructible on purpose: the workers read them during exit.
 std::atomic<unsigned long> g_calls{0};
 char g_never_set[4096];  // an event file that never appears
-bool g_avoid_ctype = false;  // SHIMPOOL_STRESS_AVOID_CTYPE=1, see toto_stress_test.cpp
 
 int reenter(int value, void *) { return toto_foo(value, 1); }
 
@@ -57,10 +56,7 @@ void worker(int index) {
         break;
       case 1:
         std::snprintf(text, sizeof text, "thread %d call %lu", index, i);
-        if (g_avoid_ctype)
-          (void)toto_foo(index, 1);
-        else
-          toto_bar(text);  // toupper
+        toto_bar(text);  // toupper: needs the instance's C library set up on this thread
         break;
       case 2:
         // Blocking: holds an instance for a while, as AutoIt's waits do.
@@ -104,8 +100,6 @@ int main(int argc, char **argv) {
   const bool call_exit = std::strcmp(argv[1], "exit") == 0;
   const long delay_us = std::strtol(argv[2], nullptr, 10);
   const int threads = argc > 3 ? std::atoi(argv[3]) : 8;
-  const char *avoid = std::getenv("SHIMPOOL_STRESS_AVOID_CTYPE");
-  g_avoid_ctype = avoid && std::strcmp(avoid, "1") == 0;
   const char *tmp = std::getenv("TMPDIR");
   std::snprintf(g_never_set, sizeof g_never_set, "%s/never-set-%d", tmp && *tmp ? tmp : "/tmp",
                 static_cast<int>(getpid()));

@@ -6,9 +6,6 @@
 // clear message instead, and the namespace strategy must work. Skips in builds
 // without a sanitizer.
 //
-// KnownIssue: a documented defect, reproduced so that its fix is noticed (the
-// test then fails and says what workaround to remove).
-//
 // Each case runs in a forked child, as the shim reads its configuration once
 // per process.
 #include <dirent.h>
@@ -124,27 +121,14 @@ TEST_F(SanitizerBuild, NamespaceStrategyWorks) {
   EXPECT_TRUE(result.exited_0()) << "status " << result.status << ":\n" << result.err;
 }
 
-// glibc sets up a dlmopen namespace's own C library (its per-thread ctype
-// tables, used by the inlined toupper/isdigit/...) only on the thread that
-// loaded it. Until the runtime does it for every thread that leases a
-// namespace instance, toto_bar crashes on any other thread. The stress tests
-// avoid toto_bar under the namespace strategy meanwhile
-// (SHIMPOOL_STRESS_AVOID_CTYPE in tests/stress/CMakeLists.txt).
-TEST(KnownIssue, NamespaceInstanceUsedByAnotherThreadCrashesInToupper) {
+// A namespace has its own C library, whose per-thread ctype tables glibc sets
+// up only on the loading thread: without the runtime's per-thread set-up,
+// toupper in toto_bar dereferences null on any other thread.
+TEST(Namespace, AnInstanceWorksOnThreadsOtherThanTheOneThatLoadedIt) {
   auto result = run_in_child(
       {{"SHIMPOOL_TOTO_STRATEGY", "namespace"}, {"SHIMPOOL_TOTO_MAX_INSTANCES", "1"}},
       "toupper_on_another_thread");
-  const bool crashed = (WIFSIGNALED(result.status) && WTERMSIG(result.status) == SIGSEGV) ||
-                       result.err.find("SEGV") != std::string::npos;
-  if (crashed) {
-    std::printf("known issue reproduced: a namespace instance crashes in toupper on a thread "
-                "other than the one that loaded it (docs/reliability.md)\n");
-    return;
-  }
   EXPECT_TRUE(result.exited_0()) << "status " << result.status << ":\n" << result.err;
-  ADD_FAILURE() << "Fixed: namespace instances now work on every thread. Remove "
-                   "SHIMPOOL_STRESS_AVOID_CTYPE from tests/stress/CMakeLists.txt, this test, "
-                   "and the known issue in docs/reliability.md.";
 }
 
 const std::map<std::string, std::function<void()>> &scenarios() {
