@@ -296,3 +296,81 @@ TEST_F(Cli, CppHeaderGivesACppWrapper) {
 }
 
 }  // namespace
+
+namespace {
+
+// Variadic functions and selection from the command line: --variadic maps a
+// twin, --deny leaves a function out, --allow keeps only some, and the refusal
+// names the function and the ways out.
+TEST_F(Cli, VariadicTwinsAndSelectionFlags) {
+  std::string header = write("vs.h",
+                             "#include <stdarg.h>\n"
+                             "int vs_open(void);\n"
+                             "int vs_debug(void);\n"
+                             "int vs_log(const char *fmt, ...);\n"
+                             "int vs_log_list(const char *fmt, va_list ap);\n"
+                             "int vs_trace(int level, ...);\n");
+  Result r = run({"generate", header, "--name", "vs", "--out", (dir_ / "a").string()});
+  EXPECT_EQ(r.status, 1) << r;
+  EXPECT_TRUE(std::regex_search(r.err, std::regex("vs\\.h:4:5: error: cannot forward variadic "
+                                                  "function 'vs_log'.*--variadic vs_log=TWIN.*"
+                                                  "--deny vs_log")))
+      << r;
+  EXPECT_FALSE(fs::exists(dir_ / "a"));
+
+  r = run({"generate", header, "--name", "vs", "--out", (dir_ / "b").string(), "--variadic",
+           "vs_log=vs_log_list", "--deny", "vs_trace", "--deny", ".*_debug"});
+  ASSERT_EQ(r.status, 0) << r;
+  auto files = read_directory(dir_ / "b");
+  EXPECT_NE(files["vs_shim.map"].find("    vs_log;\n"), std::string::npos);
+  EXPECT_NE(files["vs_shim.map"].find("    vs_log_list;\n"), std::string::npos);
+  EXPECT_EQ(files["vs_shim.map"].find("vs_trace"), std::string::npos);
+  EXPECT_EQ(files["vs_shim.map"].find("vs_debug"), std::string::npos);
+  EXPECT_NE(files["vs_shim.c"].find("int vs_log(const char *arg0, ...) {"), std::string::npos);
+
+  r = run({"generate", header, "--name", "vs", "--out", (dir_ / "c").string(), "--allow",
+           "vs_open|vs_log", "--variadic", "vs_log=vs_log_list"});
+  ASSERT_EQ(r.status, 0) << r;
+  files = read_directory(dir_ / "c");
+  EXPECT_EQ(files["vs_shim.map"].find("vs_log_list"), std::string::npos)
+      << "the twin is resolved, not exported";
+  EXPECT_NE(files["vs_shim.c"].find("  \"vs_log_list\",\n"), std::string::npos);
+
+  r = run({"generate", header, "--name", "vs", "--out", (dir_ / "d").string(), "--variadic",
+           "vs_log"});
+  EXPECT_EQ(r.status, 2) << r;
+  EXPECT_NE(r.err.find("--variadic 'vs_log' must be NAME=TWIN"), std::string::npos) << r;
+
+  r = run({"generate", header, "--name", "vs", "--out", (dir_ / "e").string(), "--deny", "vs_.*"});
+  EXPECT_EQ(r.status, 1) << r;
+  EXPECT_NE(r.err.find("--allow and --deny select"), std::string::npos) << r;
+}
+
+// The policy file's [select] and [variadic] tables, and -p with a compile_commands.json.
+TEST_F(Cli, PolicyFileSelectionAndCompilationDatabase) {
+  std::string header = write("pd.h",
+                             "#include <stdarg.h>\n"
+                             "PD_API int pd_open(void);\n"
+                             "PD_API int pd_say(int n, ...);\n"
+                             "PD_API int pd_say_va(int n, va_list ap);\n"
+                             "PD_API int pd_internal(void);\n");
+  std::string policy = write("pd.toml",
+                             "[select]\ndeny = [\"pd_internal\"]\n"
+                             "[variadic]\npd_say = \"pd_say_va\"\n");
+  fs::create_directory(dir_ / "build");
+  std::ofstream(dir_ / "build" / "compile_commands.json")
+      << "[{\"directory\": \"" << (dir_ / "build").string()
+      << "\", \"file\": \"pd.c\", \"command\": \"cc -DPD_API=extern -c pd.c\"}]\n";
+  Result r = run({"generate", header, "--name", "pd", "--out", (dir_ / "x").string(),
+                  "--policy-file", policy});
+  EXPECT_EQ(r.status, 1) << "PD_API is only defined in the compilation database";
+  r = run({"generate", header, "--name", "pd", "--out", (dir_ / "y").string(), "--policy-file",
+           policy, "-p", (dir_ / "build").string()});
+  ASSERT_EQ(r.status, 0) << r;
+  auto files = read_directory(dir_ / "y");
+  EXPECT_NE(files["pd_shim.map"].find("    pd_say;\n"), std::string::npos);
+  EXPECT_EQ(files["pd_shim.map"].find("pd_internal"), std::string::npos);
+  EXPECT_NE(files["pd_shim.c"].find("va_start(shimpool_ap, arg0);"), std::string::npos);
+}
+
+}  // namespace

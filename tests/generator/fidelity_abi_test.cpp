@@ -203,4 +203,23 @@ TEST(FidelityAbi, VariableLengthArrayParameters) {
   EXPECT_EQ(trace(2, &m[0][0]), 1 + 4) << "a 2x2 view of the same memory: {1, 2}, {3, 4}";
 }
 
+// Variadic functions: the wrapper takes the variable arguments and passes them
+// on as a va_list to the twin on the leased instance. Nine arguments put some
+// of the ints and doubles on the stack.
+TEST(FidelityAbi, VariadicThroughVaListTwin) {
+  expect_pooled([] {
+    EXPECT_EQ(fid_weigh(4, 1, -2, 3, 40, 0.5, 0.25, -1.0, 8.0),
+              1 - 4 + 9 + 160 + 0.5 + 0.5 - 3.0 + 32.0);
+  });
+  EXPECT_EQ(fid_weigh(0), 0.0);
+  char out[64];
+  expect_pooled([&] {
+    EXPECT_EQ(fid_format(out, sizeof out, "%s|%d|%.3f|%c|%lld", "abc", -7, 2.5, 'q', 1LL << 40),
+              28);
+  });
+  EXPECT_STREQ(out, "abc|-7|2.500|q|1099511627776");
+  EXPECT_EQ(fid_format(out, 4, "%d", 123456), 6);
+  EXPECT_STREQ(out, "123");
+}
+
 }  // namespace

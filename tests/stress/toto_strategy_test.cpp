@@ -105,7 +105,7 @@ TEST_P(DeepBindStrategy, IsRefusedWithAMessageInsteadOfACrash) {
                             " is loaded: RTLD_DEEPBIND copies would crash it"),
             std::string::npos)
       << result.err;
-  EXPECT_NE(result.err.find("set the shim's _STRATEGY variable to namespace"), std::string::npos)
+  EXPECT_NE(result.err.find("Set SHIMPOOL_TOTO_STRATEGY=namespace"), std::string::npos)
       << result.err;
   EXPECT_EQ(result.err.find("You are trying to dlopen"), std::string::npos)
       << "the sanitizer itself refused the load: the runtime did not stop first\n" << result.err;

@@ -37,6 +37,7 @@ struct Parameter {
   ArgumentCopy copy = ArgumentCopy::None;
   // The parameter as a struct member holding its value, arrays decayed: "const int *arg0".
   std::string field_declaration;
+  bool is_va_list = false;  // its type is va_list (as a parameter: adjusted)
 };
 
 struct Function {
@@ -61,6 +62,15 @@ struct Function {
   bool c_only_signature = false;
   Policy policy = Policy::Pooled;
   SourcePosition position;  // of its first declaration
+  // Declared with "...": the wrapper takes the same variable arguments and
+  // passes them on as a va_list to its twin, model.functions[variadic_twin_index],
+  // on the leased instance. `signature` and `session_signature` end in ", ...".
+  bool variadic = false;
+  std::string variadic_twin;  // the twin's name, e.g. "sqlite3_vmprintf"
+  size_t variadic_twin_index = 0;
+  // Exported by the shim. False for a va_list twin that is only in the function
+  // table because a selected variadic function calls it (it was denied).
+  bool exported = true;
 };
 
 enum class SourceLanguage { C, CPlusPlus };

@@ -74,7 +74,10 @@ std::string tidy_blank_lines(const std::string &text) {
   std::string out;
   std::string previous = "-";  // not blank: a leading blank line stays
   for (size_t i = 0; i < lines.size(); ++i) {
-    const std::string &next = i + 1 < lines.size() ? lines[i + 1] : std::string();
+    // The next line that is not blank: a run of blank lines goes as one.
+    size_t following = i + 1;
+    while (following < lines.size() && blank(lines[following])) ++following;
+    const std::string &next = following < lines.size() ? lines[following] : std::string();
     if (blank(lines[i]) && (blank(previous) || (in_body(previous) && (next == "}" ||
                                                    (!next.empty() && next[0] == ' ')))))
       continue;
@@ -111,7 +114,7 @@ std::string kept_argument(const Parameter &parameter) {
   }
 }
 
-data describe_function(const Function &function, size_t index) {
+data describe_function(const ApiModel &model, const Function &function, size_t index) {
   data entry;
   entry.set("name", function.name);
   entry.set("index", std::to_string(index));
@@ -131,6 +134,19 @@ data describe_function(const Function &function, size_t index) {
     fields.push_back(data("declaration", parameter.field_declaration));
   }
   entry.set("arguments", arguments);
+  // The call of the real function on the instance's table; a variadic function
+  // calls its va_list twin with the variable arguments it received.
+  entry.set("variadic", function.variadic);
+  if (function.variadic) {
+    const Function &twin = model.functions.at(function.variadic_twin_index);
+    entry.set("call", "((" + twin.pointer_type + ")shimpool_fns[" +
+                          std::to_string(function.variadic_twin_index) + "])(" + arguments +
+                          (arguments.empty() ? "" : ", ") + "shimpool_ap)");
+    entry.set("twin", twin.name);
+  } else {
+    entry.set("call", "((" + function.pointer_type + ")shimpool_fns[" + std::to_string(index) +
+                          "])(" + arguments + ")");
+  }
   entry.set("kept_arguments", kept);
   entry.set("replayed_arguments", replayed);
   entry.set("fields", fields);
@@ -153,6 +169,9 @@ data wrapper_of(const Function &function, const data &entry, bool session) {
     enter = "shimpool_enter_sticky(&shimpool_this, &shimpool_lease_)";
   }
   wrapper.set("enter", enter);
+  if (function.variadic)  // va_start after the last named parameter
+    wrapper.set("last_named", function.parameters.empty() ? std::string("shimpool_session_handle")
+                                                          : function.parameters.back().name);
   wrapper.set("leave", leave);
   return wrapper;
 }
@@ -209,10 +228,13 @@ std::vector<OutputFile> emit_shim(const ApiModel &model, const ShimSettings &set
   data wrappers{data::type::list};  // every exported wrapper: each function, then its session form
   data exported{data::type::list};  // every exported name, for the version script
   data init_functions{data::type::list};
+  bool has_variadic = false;
   for (size_t index = 0; index < model.functions.size(); ++index) {
     const Function &function = model.functions[index];
-    data entry = describe_function(function, index);
+    data entry = describe_function(model, function, index);
     functions.push_back(entry);
+    if (!function.exported) continue;  // a va_list twin: in the table, not exported
+    has_variadic |= function.variadic;
     wrappers.push_back(wrapper_of(function, entry, false));
     exported.push_back(data("name", function.name));
     if (function.policy != Policy::Direct) {
@@ -228,6 +250,7 @@ std::vector<OutputFile> emit_shim(const ApiModel &model, const ShimSettings &set
   context.set("exported", exported);
   context.set("init_functions", init_functions);
   context.set("has_init", !init_functions.is_empty_list());
+  context.set("has_variadic", has_variadic);
 
   return {
       {wrapper_file, render("wrappers.mustache", context)},

@@ -8,11 +8,15 @@
 #include <clang/Frontend/CompilerInstance.h>
 #include <clang/Frontend/FrontendAction.h>
 #include <clang/Frontend/TextDiagnosticPrinter.h>
+#include <clang/Tooling/ArgumentsAdjusters.h>
+#include <clang/Tooling/CompilationDatabase.h>
 #include <clang/Tooling/Tooling.h>
 #include <llvm/Support/FileSystem.h>
 #include <llvm/Support/Path.h>
 #include <llvm/Support/raw_ostream.h>
 
+#include <map>
+#include <regex>
 #include <set>
 
 namespace shimpool {
@@ -251,21 +255,65 @@ class FunctionCollector : public clang::RecursiveASTVisitor<FunctionCollector> {
   bool VisitFunctionDecl(clang::FunctionDecl *decl) {
     if (!is_exported_api(decl)) return true;
     if (!seen_.insert(decl->getNameAsString()).second) return true;  // a redeclaration
-    const clang::FunctionDecl *described = declaration_to_describe(decl);
-    if (described->isVariadic()) {
-      report(clang::DiagnosticsEngine::Error, decl,
-             "cannot forward variadic function '" + decl->getNameAsString() +
-                 "': a variadic call cannot be passed on; exclude it from the shim");
-      return true;
-    }
-    if (!described->hasPrototype()) {
-      report(clang::DiagnosticsEngine::Warning, decl,
-             "'" + decl->getNameAsString() +
-                 "' is declared without a prototype; the shim forwards it as taking no "
-                 "arguments");
-    }
-    out_.push_back(describe(described, position_of(decl)));
+    candidates_.push_back({decl, declaration_to_describe(decl)});
     return true;
+  }
+
+  // After the traversal: selects the functions to wrap, finds the va_list twins
+  // of the variadic ones and describes them all into `out`, in declaration
+  // order. Errors go to Clang's diagnostics.
+  void finish(const ParseRequest &request) {
+    std::vector<std::regex> allow, deny;
+    if (!compile_patterns(request.allow, "--allow", allow) ||
+        !compile_patterns(request.deny, "--deny", deny))
+      return;
+    auto matches_any = [](const std::vector<std::regex> &patterns, const std::string &name) {
+      return std::any_of(patterns.begin(), patterns.end(),
+                         [&](const std::regex &re) { return std::regex_match(name, re); });
+    };
+    std::map<std::string, size_t> by_name;
+    for (size_t i = 0; i < candidates_.size(); ++i)
+      by_name[candidates_[i].first->getNameAsString()] = i;
+    std::vector<bool> selected(candidates_.size()), needed(candidates_.size());
+    std::vector<std::string> twin_of(candidates_.size());
+    for (size_t i = 0; i < candidates_.size(); ++i) {
+      const std::string name = candidates_[i].first->getNameAsString();
+      selected[i] = (allow.empty() || matches_any(allow, name)) && !matches_any(deny, name);
+    }
+    for (const auto &[name, twin] : request.variadic_twins) {
+      auto found = by_name.find(name);
+      if (found == by_name.end() || !candidates_[found->second].second->isVariadic())
+        diagnostics_note_unused_mapping(name, twin);
+    }
+    for (size_t i = 0; i < candidates_.size(); ++i) {
+      const auto [decl, described] = candidates_[i];
+      if (!selected[i]) continue;
+      if (described->isVariadic()) {
+        if (auto twin = find_twin(decl, described, request, by_name)) {
+          twin_of[i] = candidates_[*twin].first->getNameAsString();
+          needed[*twin] = true;
+        }
+        continue;
+      }
+      if (!described->hasPrototype()) {
+        report(clang::DiagnosticsEngine::Warning, decl,
+               "'" + decl->getNameAsString() +
+                   "' is declared without a prototype; the shim forwards it as taking no "
+                   "arguments");
+      }
+    }
+    std::map<std::string, size_t> index_of;
+    for (size_t i = 0; i < candidates_.size(); ++i) {
+      if (!selected[i] && !needed[i]) continue;
+      Function function = describe(candidates_[i].second, position_of(candidates_[i].first));
+      function.exported = selected[i];
+      function.variadic_twin = twin_of[i];
+      index_of[function.name] = out_.size();
+      out_.push_back(std::move(function));
+    }
+    for (Function &function : out_)
+      if (function.variadic && !function.variadic_twin.empty())
+        function.variadic_twin_index = index_of.at(function.variadic_twin);
   }
 
   bool VisitVarDecl(clang::VarDecl *decl) {
@@ -281,6 +329,95 @@ class FunctionCollector : public clang::RecursiveASTVisitor<FunctionCollector> {
   bool shouldVisitTemplateInstantiations() const { return false; }
 
  private:
+  bool compile_patterns(const std::vector<std::string> &patterns, const char *flag,
+                        std::vector<std::regex> &out) const {
+    for (const std::string &pattern : patterns) {
+      try {
+        out.emplace_back(pattern, std::regex::ECMAScript);
+      } catch (const std::regex_error &e) {
+        auto &diagnostics = context_.getDiagnostics();
+        diagnostics.Report(diagnostics.getCustomDiagID(clang::DiagnosticsEngine::Error, "%0"))
+            << (std::string(flag) + " '" + pattern + "' is not a valid regular expression: " +
+                e.what());
+        return false;
+      }
+    }
+    return true;
+  }
+
+  void diagnostics_note_unused_mapping(const std::string &name, const std::string &twin) const {
+    auto &diagnostics = context_.getDiagnostics();
+    diagnostics.Report(diagnostics.getCustomDiagID(clang::DiagnosticsEngine::Warning, "%0"))
+        << ("variadic mapping '" + name + "' -> '" + twin + "': the headers declare no variadic "
+            "function '" + name + "'");
+  }
+
+  // Why `twin` cannot stand in for variadic `decl`, or "" if it can: it must
+  // return the same type with the same calling convention and take the same
+  // leading parameters, then a va_list, and nothing else.
+  std::string twin_mismatch(const clang::FunctionDecl *variadic, const clang::FunctionDecl *twin) const {
+    const unsigned named = variadic->getNumParams();
+    const auto *twin_type = twin->getType()->getAs<clang::FunctionType>();
+    const auto *type = variadic->getType()->getAs<clang::FunctionType>();
+    if (twin->isVariadic()) return "it is variadic itself";
+    if (!context_.hasSameType(twin->getReturnType(), variadic->getReturnType()))
+      return "it returns another type";
+    if (twin_type->getCallConv() != type->getCallConv()) return "its calling convention differs";
+    if (twin->getNumParams() != named + 1)
+      return "it must take " + std::to_string(named + 1) + " parameters, not " +
+             std::to_string(twin->getNumParams());
+    for (unsigned i = 0; i < named; ++i)
+      if (!context_.hasSameUnqualifiedType(twin->getParamDecl(i)->getType(),
+                                           variadic->getParamDecl(i)->getType()))
+        return "its parameter " + std::to_string(i + 1) + " has another type";
+    if (!is_va_list(twin->getParamDecl(named)->getType())) return "its last parameter is not a va_list";
+    return "";
+  }
+
+  bool is_va_list(clang::QualType type) const {
+    clang::QualType va_list = context_.getAdjustedParameterType(context_.getBuiltinVaListType());
+    return context_.hasSameUnqualifiedType(type, va_list);
+  }
+
+  std::optional<size_t> find_twin(const clang::FunctionDecl *decl, const clang::FunctionDecl *described,
+                                  const ParseRequest &request,
+                                  const std::map<std::string, size_t> &by_name) const {
+    const std::string name = decl->getNameAsString();
+    const std::string how =
+        "; map it to its va_list twin with [variadic] " + name + " = \"TWIN\" in the policy file "
+        "or --variadic " + name + "=TWIN, or leave it out of the shim with --deny " + name;
+    if (described->getNumParams() == 0) {
+      report(clang::DiagnosticsEngine::Error, decl,
+             "cannot forward variadic function '" + name +
+                 "': it has no named parameter to start its variable arguments after; leave it "
+                 "out of the shim with --deny " + name);
+      return std::nullopt;
+    }
+    if (auto mapped = request.variadic_twins.find(name); mapped != request.variadic_twins.end()) {
+      auto found = by_name.find(mapped->second);
+      std::string why = found == by_name.end()
+                            ? "the headers declare no function '" + mapped->second + "'"
+                            : twin_mismatch(described, candidates_[found->second].second);
+      if (why.empty()) return found->second;
+      report(clang::DiagnosticsEngine::Error, decl,
+             "cannot forward variadic function '" + name + "' through '" + mapped->second +
+                 "', as mapped: " + why + how);
+      return std::nullopt;
+    }
+    std::string tried;
+    for (const std::string &candidate : variadic_twin_candidates(name)) {
+      tried += (tried.empty() ? "'" : ", '") + candidate + "'";
+      auto found = by_name.find(candidate);
+      if (found != by_name.end() && twin_mismatch(described, candidates_[found->second].second).empty())
+        return found->second;
+    }
+    report(clang::DiagnosticsEngine::Error, decl,
+           "cannot forward variadic function '" + name +
+               "': a variadic call cannot be passed on, and the headers declare no va_list twin "
+               "of it (tried " + tried + ")" + how);
+    return std::nullopt;
+  }
+
   bool is_exported_api(const clang::FunctionDecl *decl) const {
     if (decl->isImplicit() || decl->getBuiltinID() != 0) return false;
     if (llvm::isa<clang::CXXMethodDecl>(decl) || decl->isTemplated()) return false;
@@ -322,6 +459,8 @@ class FunctionCollector : public clang::RecursiveASTVisitor<FunctionCollector> {
     for (const Parameter &parameter : function.parameters)
       parameter_list += (parameter_list.empty() ? "" : ", ") + parameter.declaration;
     if (parameter_list.empty() && !context_.getLangOpts().CPlusPlus) parameter_list = "void";
+    function.variadic = decl->isVariadic();
+    if (function.variadic) parameter_list = function.parameters.empty() ? "..." : parameter_list + ", ...";
 
     clang::QualType result = decl->getReturnType();
     function.returns_void = result->isVoidType();
@@ -333,7 +472,7 @@ class FunctionCollector : public clang::RecursiveASTVisitor<FunctionCollector> {
     function.pointer_type = speller_.declare(context_.getPointerType(decl->getType()), "");
     function.session_signature = speller_.declare(
         result, function.name + "_session(shimpool_session *shimpool_session_handle" +
-                    (function.parameters.empty() ? "" : ", ") +
+                    (parameter_list.empty() || parameter_list == "void" ? "" : ", ") +
                     (parameter_list == "void" ? "" : parameter_list) + ")");
     function.c_only_signature = std::any_of(
         decl->param_begin(), decl->param_end(), [](const clang::ParmVarDecl *param) {
@@ -363,6 +502,7 @@ class FunctionCollector : public clang::RecursiveASTVisitor<FunctionCollector> {
     parameter.declaration = speller_.declare(type, name);
     parameter.type = speller_.declare(type, "");
     parameter.copy = copy_kind(param->getType());
+    parameter.is_va_list = is_va_list(param->getType());
     parameter.field_declaration = speller_.declare(param->getType(), name);
     parameter.name = std::move(name);
     return parameter;
@@ -421,34 +561,41 @@ class FunctionCollector : public clang::RecursiveASTVisitor<FunctionCollector> {
   TypeSpeller speller_;
   std::set<std::string> seen_;
   std::set<const clang::VarDecl *> seen_data_;
+  // Every function the named headers declare: the first declaration, and the one to describe.
+  std::vector<std::pair<const clang::FunctionDecl *, const clang::FunctionDecl *>> candidates_;
 };
 
 class CollectAction : public clang::ASTFrontendAction {
  public:
-  CollectAction(std::set<llvm::sys::fs::UniqueID> headers, ApiModel &model)
-      : headers_(std::move(headers)), model_(model) {}
+  CollectAction(std::set<llvm::sys::fs::UniqueID> headers, const ParseRequest &request,
+                ApiModel &model)
+      : headers_(std::move(headers)), request_(request), model_(model) {}
 
   std::unique_ptr<clang::ASTConsumer> CreateASTConsumer(clang::CompilerInstance &compiler,
                                                         llvm::StringRef) override {
     model_.language = compiler.getLangOpts().CPlusPlus ? SourceLanguage::CPlusPlus
                                                        : SourceLanguage::C;
-    return std::make_unique<Consumer>(headers_, model_);
+    return std::make_unique<Consumer>(headers_, request_, model_);
   }
 
  private:
   struct Consumer : clang::ASTConsumer {
-    Consumer(const std::set<llvm::sys::fs::UniqueID> &headers, ApiModel &model)
-        : headers(headers), model(model) {}
+    Consumer(const std::set<llvm::sys::fs::UniqueID> &headers, const ParseRequest &request,
+             ApiModel &model)
+        : headers(headers), request(request), model(model) {}
     void HandleTranslationUnit(clang::ASTContext &context) override {
       if (context.getDiagnostics().hasErrorOccurred()) return;  // the AST may be incomplete
       FunctionCollector collector(context, headers, model.functions);
       collector.TraverseDecl(context.getTranslationUnitDecl());
+      collector.finish(request);
     }
     const std::set<llvm::sys::fs::UniqueID> &headers;
+    const ParseRequest &request;
     ApiModel &model;
   };
 
   std::set<llvm::sys::fs::UniqueID> headers_;
+  const ParseRequest &request_;
   ApiModel &model_;
 };
 
@@ -466,6 +613,79 @@ bool is_cplusplus(const std::vector<std::string> &args, const std::string &heade
 }  // namespace
 
 std::string clang_resource_directory() { return SHIMPOOL_CLANG_RESOURCE_DIR; }
+
+std::vector<std::string> variadic_twin_candidates(const std::string &name) {
+  std::vector<std::string> names{"v" + name};
+  auto underscore = name.rfind('_');
+  if (underscore != std::string::npos && underscore + 1 < name.size())
+    names.push_back(name.substr(0, underscore + 1) + "v" + name.substr(underscore + 1));
+  return names;
+}
+
+std::optional<std::vector<std::string>> compile_flags_from_database(
+    const std::string &directory, const std::vector<std::string> &headers, std::string &error) {
+  std::string load_error;
+  auto database = clang::tooling::CompilationDatabase::loadFromDirectory(directory, load_error);
+  if (!database) {
+    error = "cannot load a compilation database from '" + directory + "': " + load_error;
+    return std::nullopt;
+  }
+  std::vector<clang::tooling::CompileCommand> commands = database->getAllCompileCommands();
+  if (commands.empty()) {
+    error = "the compilation database in '" + directory + "' has no entry";
+    return std::nullopt;
+  }
+  auto absolute = [](const std::string &base, const std::string &file) {
+    llvm::SmallString<256> path(file);
+    if (!llvm::sys::path::is_absolute(path)) {
+      path = base;
+      llvm::sys::path::append(path, file);
+    }
+    llvm::sys::path::remove_dots(path, true);
+    return std::string(path.str());
+  };
+  std::set<std::string> wanted;
+  for (const std::string &header : headers) {
+    llvm::SmallString<256> path(header);
+    llvm::sys::fs::make_absolute(path);
+    llvm::sys::path::remove_dots(path, true);
+    wanted.insert(std::string(path.str()));
+  }
+  const clang::tooling::CompileCommand *chosen = &commands.front();
+  for (const auto &command : commands)
+    if (wanted.count(absolute(command.Directory, command.Filename))) {
+      chosen = &command;
+      break;
+    }
+  // Keep the flags: drop the compiler, the input, -c and the outputs; make
+  // relative include directories absolute against the entry's directory.
+  std::vector<std::string> line = clang::tooling::getClangStripOutputAdjuster()(
+      chosen->CommandLine, chosen->Filename);
+  line = clang::tooling::getClangStripDependencyFileAdjuster()(line, chosen->Filename);
+  std::vector<std::string> flags;
+  const std::string input = absolute(chosen->Directory, chosen->Filename);
+  for (size_t i = 1; i < line.size(); ++i) {
+    llvm::StringRef arg = line[i];
+    if (arg == "-c" || arg == "--" || arg == chosen->Filename ||
+        (!arg.starts_with("-") && absolute(chosen->Directory, line[i]) == input))
+      continue;
+    for (llvm::StringRef prefix : {"-I", "-isystem", "-iquote", "-include"}) {
+      if (arg == prefix && i + 1 < line.size()) {
+        flags.push_back(line[i]);
+        flags.push_back(absolute(chosen->Directory, line[++i]));
+        arg = "";
+        break;
+      }
+      if (arg.size() > prefix.size() && arg.starts_with(prefix) && prefix == "-I") {
+        flags.push_back("-I" + absolute(chosen->Directory, arg.drop_front(2).str()));
+        arg = "";
+        break;
+      }
+    }
+    if (!arg.empty()) flags.push_back(line[i]);
+  }
+  return flags;
+}
 
 std::optional<ApiModel> parse_headers(const ParseRequest &request, llvm::raw_ostream &diagnostics) {
   ApiModel model;
@@ -494,12 +714,24 @@ std::optional<ApiModel> parse_headers(const ParseRequest &request, llvm::raw_ost
   }
   if (missing) return std::nullopt;
 
+  std::vector<std::string> clang_args;
+  if (!request.build_directory.empty()) {
+    std::string error;
+    auto flags = compile_flags_from_database(request.build_directory, request.headers, error);
+    if (!flags) {
+      diagnostics << "shimpool: error: " << error << "\n";
+      return std::nullopt;
+    }
+    clang_args = std::move(*flags);
+  }
+  clang_args.insert(clang_args.end(), request.clang_args.begin(), request.clang_args.end());
+
   // The last header is the main file and the others are -include'd before it,
   // so every header is parsed in one translation unit, in the order given.
-  const bool cplusplus = is_cplusplus(request.clang_args, absolute_headers.back());
+  const bool cplusplus = is_cplusplus(clang_args, absolute_headers.back());
   std::vector<std::string> command{"clang", "-fsyntax-only", "-resource-dir",
                                    clang_resource_directory()};
-  command.insert(command.end(), request.clang_args.begin(), request.clang_args.end());
+  command.insert(command.end(), clang_args.begin(), clang_args.end());
   for (size_t i = 0; i + 1 < absolute_headers.size(); ++i) {
     command.push_back("-include");
     command.push_back(absolute_headers[i]);
@@ -511,7 +743,7 @@ std::optional<ApiModel> parse_headers(const ParseRequest &request, llvm::raw_ost
   llvm::IntrusiveRefCntPtr<clang::FileManager> files(
       new clang::FileManager(clang::FileSystemOptions()));
   clang::tooling::ToolInvocation invocation(
-      command, std::make_unique<CollectAction>(header_ids, model), files.get());
+      command, std::make_unique<CollectAction>(header_ids, request, model), files.get());
   invocation.setDiagnosticConsumer(&printer);
   invocation.setDiagnosticOptions(diagnostic_options.get());
   const bool parsed = invocation.run();

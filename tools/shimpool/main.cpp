@@ -10,8 +10,10 @@
 #include <string>
 #include <vector>
 
+#include "check_exports_command.h"
 #include "emitter.h"
 #include "header_parser.h"
+#include "list_command.h"
 #include "output_writer.h"
 #include "policies.h"
 #include "version.h"
@@ -27,6 +29,8 @@ struct GenerateOptions {
   std::string out;
   std::string policy_file;
   std::vector<std::string> policies;
+  std::vector<std::string> allow, deny, variadic;  // selection; variadic NAME=TWIN
+  std::string build_directory;                     // -p: holds compile_commands.json
   // Pool defaults: a flag given on the command line beats the policy file.
   std::optional<std::string> real_library;
   std::optional<unsigned> max_instances, min_instances, idle_timeout_ms, acquire_timeout_ms;
@@ -50,7 +54,7 @@ bool check_session_names(const shimpool::ApiModel &model) {
   bool ok = true;
   for (const auto &function : model.functions)
     for (const auto &other : model.functions)
-      if (other.name == function.name + "_session") {
+      if (function.exported && other.exported && other.name == function.name + "_session") {
         fmt::print(stderr,
                    "{}:{}:{}: error: '{}' collides with the session entry point shimpool "
                    "generates for '{}'; wrap the headers in two shims, or rename one in a "
@@ -97,15 +101,32 @@ int run_generate(const GenerateOptions &options, const std::vector<std::string> 
     return kExitInputError;
   }
 
-  auto model = parse_headers({options.name, options.headers, clang_args}, llvm::errs());
+  // Selection and variadic twins: the policy file's, then the flags'.
+  ParseRequest request{options.name, options.headers, clang_args};
+  request.allow = file.allow;
+  request.allow.insert(request.allow.end(), options.allow.begin(), options.allow.end());
+  request.deny = file.deny;
+  request.deny.insert(request.deny.end(), options.deny.begin(), options.deny.end());
+  request.variadic_twins = file.variadic_twins;
+  for (const std::string &text : options.variadic) {
+    std::string error;
+    if (!parse_variadic_flag(text, request.variadic_twins, error)) {
+      fmt::print(stderr, "shimpool: error: {}\n", error);
+      return kExitUsageError;
+    }
+  }
+  request.build_directory = options.build_directory;
+  auto model = parse_headers(request, llvm::errs());
   if (!model) {
     fmt::print(stderr, "shimpool: error: no shim generated; fix the errors above\n");
     return kExitInputError;
   }
-  if (model->functions.empty()) {
+  if (std::none_of(model->functions.begin(), model->functions.end(),
+                  [](const Function &function) { return function.exported; })) {
     fmt::print(stderr,
                "shimpool: error: the named headers declare no function to wrap (only functions "
-               "declared in the headers themselves are taken, not those of their includes)\n");
+               "declared in the headers themselves are taken, not those of their includes, "
+               "and only those --allow and --deny select)\n");
     return kExitInputError;
   }
   if (!apply_policies(*model, file.rules, flag_rules, llvm::errs()) || !check_session_names(*model)) {
@@ -157,6 +178,20 @@ int main(int argc, char **argv) {
   generate_command->add_option("--policy", generate.policies,
                                "NAME=POLICY, NAME a function or a regex, POLICY one of pooled, "
                                "sticky, broadcast, init, direct; repeatable, beats the file");
+  generate_command->add_option("--allow", generate.allow,
+                               "REGEX: wrap only functions whose whole name matches one of these "
+                               "(repeatable; adds to the policy file's [select] allow)");
+  generate_command->add_option("--deny", generate.deny,
+                               "REGEX: leave out functions whose whole name matches (repeatable; "
+                               "adds to [select] deny; beats --allow)");
+  generate_command->add_option("--variadic", generate.variadic,
+                               "NAME=TWIN: forward variadic function NAME through its va_list "
+                               "twin TWIN (repeatable; beats [variadic] and the naming conventions)");
+  generate_command->add_option("-p", generate.build_directory,
+                               "BUILD_DIR holding compile_commands.json: the flags of its first "
+                               "entry for one of the headers, else of its first entry, are used "
+                               "(before those after --)")
+      ->check(CLI::ExistingDirectory);
   // Pool defaults: given here, they beat the policy file's [pool] table.
   std::string real_library;
   unsigned max_instances = 8, min_instances = 0, idle_timeout_ms = 0, acquire_timeout_ms = 0;
@@ -180,6 +215,9 @@ int main(int argc, char **argv) {
       "Arguments after -- go to Clang (e.g. -- -Iinclude -DTOTO_API= -x c++).\n"
       "Writes NAME_shim.c (or .cpp), NAME_shim.map and NAME_shimpool.h into --out, all or none.\n");
 
+  const shimpool::ListCommand list_command = shimpool::add_list_command(app);
+  const shimpool::CheckExportsCommand check_exports_command = shimpool::add_check_exports_command(app);
+
   try {
     app.parse(args);
   } catch (const CLI::CallForHelp &e) {
@@ -202,5 +240,7 @@ int main(int argc, char **argv) {
   generate.idle_timeout_ms = given(idle_option, idle_timeout_ms);
   generate.acquire_timeout_ms = given(acquire_option, acquire_timeout_ms);
   if (generate_command->parsed()) return run_generate(generate, clang_args);
+  if (list_command.command->parsed()) return list_command.run(clang_args);
+  if (check_exports_command.command->parsed()) return check_exports_command.run(clang_args);
   return kExitUsageError;
 }

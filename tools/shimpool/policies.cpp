@@ -82,6 +82,13 @@ std::optional<Policy> from_file(std::vector<CompiledRule> &rules, const Function
 }
 
 bool check_fits(const Function &function, llvm::raw_ostream &diagnostics) {
+  if (function.variadic && (function.policy == Policy::Init || function.policy == Policy::Broadcast)) {
+    diagnostics << at(function.position) << ": error: variadic function '" << function.name
+                << "' cannot be " << to_string(function.policy)
+                << ": its variable arguments cannot be kept for other instances; make it pooled, "
+                   "sticky or direct\n";
+    return false;
+  }
   if (function.policy == Policy::Init && !function.parameters.empty()) {
     diagnostics << at(function.position) << ": error: '" << function.name
                 << "' cannot be an init function: it takes arguments, and init functions are "
@@ -161,7 +168,62 @@ bool read_rules(const toml::table &policies, const std::string &path, PolicyFile
   return ok;
 }
 
+bool is_name(const std::string &text) {
+  return !text.empty() && !std::isdigit(static_cast<unsigned char>(text[0])) &&
+         std::all_of(text.begin(), text.end(),
+                     [](unsigned char c) { return std::isalnum(c) || c == '_'; });
+}
+
+bool read_select(const toml::table &select, const std::string &path, PolicyFile &file,
+                 llvm::raw_ostream &diagnostics) {
+  bool ok = true;
+  for (auto &&[key, node] : select) {
+    std::vector<std::string> *out = key.str() == "allow"  ? &file.allow
+                                    : key.str() == "deny" ? &file.deny
+                                                          : nullptr;
+    const toml::array *array = node.as_array();
+    bool strings = array && array->is_homogeneous(toml::node_type::string);
+    if (!out || !array || (!strings && !array->empty())) {
+      diagnostics << at(path, key.source())
+                  << ": error: [select] takes allow and deny, each a list of regexes (strings)\n";
+      ok = false;
+      continue;
+    }
+    for (const toml::node &element : *array) out->push_back(*element.value<std::string>());
+  }
+  return ok;
+}
+
+bool read_variadic(const toml::table &variadic, const std::string &path, PolicyFile &file,
+                   llvm::raw_ostream &diagnostics) {
+  bool ok = true;
+  for (auto &&[key, node] : variadic) {
+    auto twin = node.value<std::string>();
+    if (!twin || !is_name(*twin)) {
+      diagnostics << at(path, node.source()) << ": error: [variadic] " << key.str()
+                  << " must name its va_list twin, a function: " << key.str() << " = \"v"
+                  << key.str() << "\"\n";
+      ok = false;
+      continue;
+    }
+    file.variadic_twins[std::string(key.str())] = *twin;
+  }
+  return ok;
+}
+
 }  // namespace
+
+bool parse_variadic_flag(const std::string &text, std::map<std::string, std::string> &twins,
+                         std::string &error) {
+  auto equals = text.find('=');
+  if (equals == std::string::npos || !is_name(text.substr(0, equals)) ||
+      !is_name(text.substr(equals + 1))) {
+    error = "--variadic '" + text + "' must be NAME=TWIN: a variadic function and its va_list twin";
+    return false;
+  }
+  twins[text.substr(0, equals)] = text.substr(equals + 1);
+  return true;
+}
 
 std::optional<Policy> parse_policy(const std::string &text) {
   for (Policy policy :
@@ -197,9 +259,13 @@ std::optional<PolicyFile> read_policy_file(const std::string &path, llvm::raw_os
       ok &= read_pool(*table, path, file, diagnostics);
     else if (key.str() == "policies" && table)
       ok &= read_rules(*table, path, file, diagnostics);
+    else if (key.str() == "select" && table)
+      ok &= read_select(*table, path, file, diagnostics);
+    else if (key.str() == "variadic" && table)
+      ok &= read_variadic(*table, path, file, diagnostics);
     else {
       diagnostics << at(path, key.source()) << ": error: unknown table '" << key.str()
-                  << "'; a policy file has [pool] and [policies]\n";
+                  << "'; a policy file has [pool], [policies], [select] and [variadic]\n";
       ok = false;
     }
   }
@@ -213,6 +279,7 @@ bool apply_policies(ApiModel &model, const std::vector<PolicyRule> &file_rules,
   bool ok = compile(file_rules, file, diagnostics) & compile(flag_rules, flags, diagnostics);
   if (!ok) return false;
   for (Function &function : model.functions) {
+    if (!function.exported) continue;  // a va_list twin only in the function table
     if (auto policy = from_file(file, function, ok, diagnostics)) function.policy = *policy;
     for (CompiledRule &rule : flags)
       if (matches(rule, function.name)) {

@@ -2,6 +2,7 @@
 // --policy flags, then applied to the API model and checked against it.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -25,7 +26,16 @@ struct PolicyFile {
   std::vector<PolicyRule> rules;
   ShimSettings pool;          // the [pool] table over the built-in defaults
   std::vector<std::string> pool_keys_set;  // which [pool] keys the file gave
+  // [select] allow = [...], deny = [...]: regexes over function names.
+  std::vector<std::string> allow;
+  std::vector<std::string> deny;
+  // [variadic] NAME = "TWIN": the va_list twin of variadic function NAME.
+  std::map<std::string, std::string> variadic_twins;
 };
+
+// Parses a --variadic flag, NAME=TWIN; returns false with `error` set if malformed.
+bool parse_variadic_flag(const std::string &text, std::map<std::string, std::string> &twins,
+                         std::string &error);
 
 // Reads a policy file; prints Clang-style diagnostics and returns nullopt on error.
 std::optional<PolicyFile> read_policy_file(const std::string &path, llvm::raw_ostream &diagnostics);

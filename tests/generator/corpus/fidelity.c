@@ -3,7 +3,36 @@
 #include "fidelity.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <string.h>
+
+/* Sum of value i weighted by i + 1: count ints then count doubles. */
+double vfid_weigh(int count, va_list values) {
+  double total = 0;
+  for (int i = 0; i < count; ++i) total += (i + 1) * va_arg(values, int);
+  for (int i = 0; i < count; ++i) total += (i + 1) * va_arg(values, double);
+  return total;
+}
+
+double fid_weigh(int count, ...) {
+  va_list values;
+  va_start(values, count);
+  double total = vfid_weigh(count, values);
+  va_end(values);
+  return total;
+}
+
+int fid_vformat(char *out, size_t size, const char *format, va_list arguments) {
+  return vsnprintf(out, size, format, arguments);
+}
+
+int fid_format(char *out, size_t size, const char *format, ...) {
+  va_list arguments;
+  va_start(arguments, format);
+  int written = fid_vformat(out, size, format, arguments);
+  va_end(arguments);
+  return written;
+}
 
 struct fid_point fid_point_add(struct fid_point a, struct fid_point b) {
   struct fid_point r = {a.x + b.x, a.y + b.y};

@@ -10,6 +10,7 @@
 #ifndef FIDELITY_H
 #define FIDELITY_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -88,6 +89,13 @@ int __attribute__((ms_abi)) fid_ms_apply(int (__attribute__((ms_abi)) *fn)(int),
  * belongs to the returned type, not to fid_ms_pick. */
 int (__attribute__((ms_abi)) *fid_ms_pick(int which))(int);
 #endif
+
+/* Variadic functions and their va_list twins: the shim forwards the first
+ * through the second, found by name ("v" + name, or "v" before the last word). */
+double fid_weigh(int count, ...);
+double vfid_weigh(int count, va_list values);
+int fid_format(char *out, size_t size, const char *format, ...);
+int fid_vformat(char *out, size_t size, const char *format, va_list arguments);
 
 #ifndef __cplusplus
 /* Variable length array parameters (C only): their bounds name other
