@@ -181,7 +181,7 @@ TEST_F(HeaderParser, ArrayParameters) {
   EXPECT_EQ(f.parameters[4].declaration, "vec3 arg4");
   EXPECT_EQ(f.parameters[5].declaration, "int (*arg5)[2]");
   EXPECT_EQ(f.parameters[6].declaration, "int arg6[static 5]");
-  EXPECT_EQ(f.pointer_type, "int (*)(const int *, int (*)[3], int, char *, double *, int (*)[2], int *)");
+  EXPECT_EQ(f.pointer_type, "int (*)(const int *, int (*)[3], int, char *, vec3, int (*)[2], int *)");
   expect_signatures_redeclare(model, "a.h");
 }
 

@@ -469,7 +469,7 @@ class FunctionCollector : public clang::RecursiveASTVisitor<FunctionCollector> {
         speller_.attributes_of(type) +
         speller_.declare(result, function.name + "(" + parameter_list + ")" +
                                      speller_.after_parameter_list(type));
-    function.pointer_type = speller_.declare(context_.getPointerType(decl->getType()), "");
+    function.pointer_type = speller_.declare(context_.getPointerType(callable_type(decl)), "");
     function.session_signature = speller_.declare(
         result, function.name + "_session(shimpool_session *shimpool_session_handle" +
                     (parameter_list.empty() || parameter_list == "void" ? "" : ", ") +
@@ -482,6 +482,25 @@ class FunctionCollector : public clang::RecursiveASTVisitor<FunctionCollector> {
         });
     function.position = std::move(position);
     return function;
+  }
+
+  // The function's type as a cast target. The sugar written on the declaration
+  // goes (a calling convention that has no effect on the target would be
+  // printed where a cast cannot take it; one that does is in the type itself),
+  // and parameters keep their declared types where decaying them would spell a
+  // compiler-internal type (va_list as "struct __va_list_tag *").
+  clang::QualType callable_type(const clang::FunctionDecl *decl) const {
+    const auto *function = decl->getType()->getAs<clang::FunctionType>();
+    const auto *proto = llvm::dyn_cast<clang::FunctionProtoType>(function);
+    if (!proto) return clang::QualType(function, 0);
+    llvm::SmallVector<clang::QualType, 8> parameters;
+    for (clang::QualType parameter : proto->getParamTypes()) {
+      const auto *decayed = parameter->getAs<clang::DecayedType>();
+      const bool keep_declared = decayed && decayed->getOriginalType()->getAs<clang::TypedefType>() &&
+                                 !decayed->getOriginalType()->isVariablyModifiedType();
+      parameters.push_back(keep_declared ? decayed->getOriginalType() : parameter);
+    }
+    return context_.getFunctionType(proto->getReturnType(), parameters, proto->getExtProtoInfo());
   }
 
   std::vector<Parameter> describe_parameters(const clang::FunctionDecl *decl) const {

@@ -97,7 +97,7 @@ TEST_P(WindowsHeaders, ListShowsTheTargetsCallingConventions) {
 // x86_64 also __fastcall) are spelled after the pointer type, where GCC
 // rejects them: "(int (*)(int) __attribute__((cdecl)))". A generator bug,
 // reported; enable once fixed.
-TEST_P(WindowsHeaders, DISABLED_ExplicitNoOpCallingConventionsCompile) {
+TEST_P(WindowsHeaders, ExplicitNoOpCallingConventionsCompile) {
   const Target target = GetParam();
   if (std::string(target.compiler).empty()) GTEST_SKIP() << target.triple << "-gcc not found";
   generate_and_compile(target, "win_api_explicit_cc.h", "win_cc");
