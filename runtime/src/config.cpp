@@ -70,7 +70,9 @@ std::optional<Config> load_config(const shimpool_shim_desc &desc,
     return std::nullopt;
   }
   const std::string strategy_variable = variable_name(desc, "STRATEGY");
-  if (auto text = platform::environment(strategy_variable)) {
+  std::optional<std::string> strategy_text = platform::environment(strategy_variable);
+  if (!strategy_text && desc.strategy && *desc.strategy) strategy_text = desc.strategy;
+  if (auto text = strategy_text) {
     auto strategy = platform::parse_load_strategy(*text);
     if (!strategy) {
       error = strategy_variable + "='" + *text +

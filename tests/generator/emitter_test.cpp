@@ -42,11 +42,13 @@ ApiModel toto_model(SourceLanguage language = SourceLanguage::C) {
   model.headers = {"/vendor/include/toto.h"};
   model.language = language;
   model.functions = {
-      make_function("toto_foo", "int", {{"arg0", "int arg0", "int"}, {"arg1", "int arg1", "int"}},
+      make_function("toto_foo", "int",
+                    {parameter("arg0", "int", ArgumentCopy::Value),
+                     parameter("arg1", "int", ArgumentCopy::Value)},
                     "int toto_foo(int arg0, int arg1)", "int (*)(int, int)"),
-      make_function("toto_bar", "void", {{"arg0", "char *arg0", "char *"}},
+      make_function("toto_bar", "void", {parameter("arg0", "char *", ArgumentCopy::None)},
                     "void toto_bar(char *arg0)", "void (*)(char *)"),
-      make_function("toto_pick", "int (*)(int)", {{"arg0", "int arg0", "int"}},
+      make_function("toto_pick", "int (*)(int)", {parameter("arg0", "int", ArgumentCopy::Value)},
                     "int (*toto_pick(int arg0))(int)", "int (*(*)(int))(int)"),
   };
   return model;
@@ -179,9 +181,9 @@ TEST(Emitter, InitFunctionsRunFromTheDescriptorsHook) {
                         "  (void)((void (*)(void))shimpool_fns[3])();\n}"),
             std::string::npos)
       << source;
-  EXPECT_NE(source.find("  shimpool_init_instance,\n};"), std::string::npos) << source;
+  EXPECT_NE(source.find("  shimpool_init_instance,\n  \"copy\", /* strategy */\n};"), std::string::npos) << source;
   const std::string without = emit_shim(toto_model(), {"libtoto.real.so", 8})[0].content;
-  EXPECT_NE(without.find("  NULL,\n};"), std::string::npos) << "no init hook without init functions";
+  EXPECT_NE(without.find("  NULL,\n  \"copy\", /* strategy */\n};"), std::string::npos) << "no init hook without init functions";
 }
 
 TEST(Emitter, WrappersUseSignaturesAndSlotsInOrder) {
@@ -215,12 +217,13 @@ TEST(Emitter, WrappersUseSignaturesAndSlotsInOrder) {
 }
 
 TEST(Emitter, DescriptorCarriesPrefixLibraryAndLimits) {
-  auto files = emit_shim(toto_model(), {"/opt/vendor/libtoto.so.3", 17, 2, 500, 250});
+  auto files = emit_shim(toto_model(), {"/opt/vendor/libtoto.so.3", 17, 2, 500, 250, "namespace"});
   const std::string &source = file_named(files, "toto_shim.c").content;
   EXPECT_NE(source.find("\"SHIMPOOL_TOTO_\""), std::string::npos);
   EXPECT_NE(source.find("\"/opt/vendor/libtoto.so.3\""), std::string::npos);
   EXPECT_NE(source.find("  3,\n  17, /* max_instances */\n  2, /* min_instances */\n"
-                        "  500, /* idle_timeout_ms */\n  250, /* acquire_timeout_ms */\n"),
+                        "  500, /* idle_timeout_ms */\n  250, /* acquire_timeout_ms */\n  NULL,\n"
+                        "  \"namespace\", /* strategy */\n"),
             std::string::npos)
       << "function count, then the pool's limits:\n"
       << source;

@@ -51,6 +51,7 @@ min_instances = 2
 idle_timeout_ms = 1000
 acquire_timeout_ms = 50
 real_library = "libx.real.so"
+strategy = "namespace"
 
 [policies]
 x_error = "sticky"
@@ -62,6 +63,7 @@ x_error = "sticky"
   EXPECT_EQ(file->pool.idle_timeout_ms, 1000u);
   EXPECT_EQ(file->pool.acquire_timeout_ms, 50u);
   EXPECT_EQ(file->pool.real_library, "libx.real.so");
+  EXPECT_EQ(file->pool.strategy, "namespace");
   ASSERT_EQ(file->rules.size(), 2u);
 }
 
@@ -79,6 +81,13 @@ TEST_F(PolicyFileTest, UnknownKeysAndTablesAreErrors) {
       << diagnostics_;
   EXPECT_FALSE(read("[polices]\n"));
   EXPECT_NE(diagnostics_.find("error: unknown table 'polices'"), std::string::npos) << diagnostics_;
+}
+
+TEST_F(PolicyFileTest, UnknownStrategyIsAnError) {
+  EXPECT_FALSE(read("[pool]\nstrategy = \"teleport\"\n"));
+  EXPECT_NE(diagnostics_.find(":2:1: error: unknown [pool] key 'strategy' or value of the wrong type"),
+            std::string::npos)
+      << diagnostics_;
 }
 
 TEST_F(PolicyFileTest, OutOfRangeNumberIsAnError) {

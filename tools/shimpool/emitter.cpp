@@ -223,6 +223,7 @@ std::vector<OutputFile> emit_shim(const ApiModel &model, const ShimSettings &set
   context.set("min_instances", std::to_string(settings.min_instances));
   context.set("idle_timeout_ms", std::to_string(settings.idle_timeout_ms));
   context.set("acquire_timeout_ms", std::to_string(settings.acquire_timeout_ms));
+  context.set("strategy", settings.strategy);
 
   data functions{data::type::list};
   data wrappers{data::type::list};  // every exported wrapper: each function, then its session form

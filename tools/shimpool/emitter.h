@@ -16,6 +16,7 @@ struct ShimSettings {
   unsigned min_instances = 0;
   unsigned idle_timeout_ms = 0;     // 0: never evict
   unsigned acquire_timeout_ms = 0;  // 0: wait as long as it takes
+  std::string strategy = "copy";    // loader strategy: copy, memfd or namespace
 };
 
 struct OutputFile {

@@ -32,7 +32,7 @@ struct GenerateOptions {
   std::vector<std::string> allow, deny, variadic;  // selection; variadic NAME=TWIN
   std::string build_directory;                     // -p: holds compile_commands.json
   // Pool defaults: a flag given on the command line beats the policy file.
-  std::optional<std::string> real_library;
+  std::optional<std::string> real_library, strategy;
   std::optional<unsigned> max_instances, min_instances, idle_timeout_ms, acquire_timeout_ms;
 };
 
@@ -45,6 +45,7 @@ shimpool::ShimSettings settings_for(const GenerateOptions &options, const shimpo
   if (options.min_instances) settings.min_instances = *options.min_instances;
   if (options.idle_timeout_ms) settings.idle_timeout_ms = *options.idle_timeout_ms;
   if (options.acquire_timeout_ms) settings.acquire_timeout_ms = *options.acquire_timeout_ms;
+  if (options.strategy) settings.strategy = *options.strategy;
   return settings;
 }
 
@@ -211,6 +212,12 @@ int main(int argc, char **argv) {
   auto *acquire_option = generate_command->add_option(
       "--acquire-timeout-ms", acquire_timeout_ms,
       "Longest wait of a call for an instance; 0 no limit [default: 0]");
+  std::string strategy;
+  auto *strategy_option =
+      generate_command
+          ->add_option("--strategy", strategy,
+                       "How instances are loaded: copy, memfd or namespace [default: copy]")
+          ->check(CLI::IsMember({"copy", "memfd", "namespace"}));
   generate_command->footer(
       "Arguments after -- go to Clang (e.g. -- -Iinclude -DTOTO_API= -x c++).\n"
       "Writes NAME_shim.c (or .cpp), NAME_shim.map and NAME_shimpool.h into --out, all or none.\n");
@@ -235,6 +242,7 @@ int main(int argc, char **argv) {
     return option->count() ? std::optional<unsigned>(value) : std::nullopt;
   };
   if (real_library_option->count()) generate.real_library = real_library;
+  if (strategy_option->count()) generate.strategy = strategy;
   generate.max_instances = given(max_option, max_instances);
   generate.min_instances = given(min_option, min_instances);
   generate.idle_timeout_ms = given(idle_option, idle_timeout_ms);

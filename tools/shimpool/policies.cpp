@@ -139,10 +139,13 @@ bool read_pool(const toml::table &pool, const std::string &path, PolicyFile &fil
       ok &= read_pool_number(node, path, name, 0u, kDay, s.acquire_timeout_ms, diagnostics);
     else if (name == "real_library" && node.is_string())
       s.real_library = *node.value<std::string>();
+    else if (name == "strategy" && node.is_string() && is_strategy(*node.value<std::string>()))
+      s.strategy = *node.value<std::string>();
     else {
       diagnostics << at(path, key.source()) << ": error: unknown [pool] key '" << name
-                  << "'; expected max_instances, min_instances, idle_timeout_ms, "
-                     "acquire_timeout_ms or real_library (a string)\n";
+                  << "' or value of the wrong type; expected max_instances, min_instances, "
+                     "idle_timeout_ms, acquire_timeout_ms (whole numbers), real_library (a "
+                     "string) or strategy (\"copy\", \"memfd\" or \"namespace\")\n";
       ok = false;
       continue;
     }
@@ -223,6 +226,10 @@ bool parse_variadic_flag(const std::string &text, std::map<std::string, std::str
   }
   twins[text.substr(0, equals)] = text.substr(equals + 1);
   return true;
+}
+
+bool is_strategy(const std::string &text) {
+  return text == "copy" || text == "memfd" || text == "namespace";
 }
 
 std::optional<Policy> parse_policy(const std::string &text) {

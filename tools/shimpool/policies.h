@@ -45,6 +45,9 @@ std::optional<PolicyRule> parse_policy_flag(const std::string &text, std::string
 
 std::optional<Policy> parse_policy(const std::string &text);
 
+// Whether `text` names a loader strategy (copy, memfd, namespace).
+bool is_strategy(const std::string &text);
+
 // Gives every function its policy: in the file, an exact name beats a regex and
 // two regexes that disagree are an error; flags then apply in order, the last
 // match winning. Checks each policy fits its function (broadcast arguments must

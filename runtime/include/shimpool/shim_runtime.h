@@ -38,6 +38,7 @@ typedef struct shimpool_shim_desc {
   unsigned acquire_timeout_ms;   /* default wait limit for an instance; 0: no limit */
   /* Runs the `init` functions on a freshly loaded instance; NULL if none. */
   void (*init_instance)(void *const *functions);
+  const char *strategy;          /* default loader strategy: "copy", "memfd", "namespace" */
 } shimpool_shim_desc;
 
 /* Replays one recorded `broadcast` call on an instance. */
