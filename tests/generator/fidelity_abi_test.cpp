@@ -3,6 +3,8 @@
 // any ABI-relevant way (a type, a register class, a calling convention, an
 // argument position) would pass or return something else.
 #include <dlfcn.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <gtest/gtest.h>
 
 #include <cstring>
@@ -220,6 +222,16 @@ TEST(FidelityAbi, VariadicThroughVaListTwin) {
   EXPECT_STREQ(out, "abc|-7|2.500|q|1099511627776");
   EXPECT_EQ(fid_format(out, 4, "%d", 123456), 6);
   EXPECT_STREQ(out, "123");
+}
+
+// A noreturn function: the wrapper inherits the attribute and must compile
+// without claiming to return; the call really ends the (child) process.
+TEST(FidelityAbi, NoreturnFunctionEndsTheProcess) {
+  pid_t pid = fork();
+  if (pid == 0) fid_leave(7);
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 7) << "status " << status;
 }
 
 }  // namespace

@@ -44,6 +44,7 @@ struct Function {
   std::string name;
   std::string return_type;  // as spelled, e.g. "const char *"
   bool returns_void = false;
+  bool noreturn = false;  // declared noreturn: the wrapper must not seem to return
   std::vector<Parameter> parameters;
   CallingConvention calling_convention = CallingConvention::C;
   // The full declarator of the wrapper's definition, name and parameters included:

@@ -120,6 +120,7 @@ data describe_function(const ApiModel &model, const Function &function, size_t i
   entry.set("index", std::to_string(index));
   entry.set("pointer_type", function.pointer_type);
   entry.set("returns_void", function.returns_void);
+  entry.set("noreturn", function.noreturn);
   entry.set("policy", std::string(to_string(function.policy)));
   entry.set("broadcast", function.policy == Policy::Broadcast);
   entry.set("position", base_name(function.position.file) + ":" +

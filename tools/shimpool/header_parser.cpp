@@ -464,6 +464,7 @@ class FunctionCollector : public clang::RecursiveASTVisitor<FunctionCollector> {
 
     clang::QualType result = decl->getReturnType();
     function.returns_void = result->isVoidType();
+    function.noreturn = decl->isNoReturn();
     function.return_type = speller_.declare(result, "");
     function.signature =
         speller_.attributes_of(type) +
@@ -492,7 +493,8 @@ class FunctionCollector : public clang::RecursiveASTVisitor<FunctionCollector> {
   clang::QualType callable_type(const clang::FunctionDecl *decl) const {
     const auto *function = decl->getType()->getAs<clang::FunctionType>();
     const auto *proto = llvm::dyn_cast<clang::FunctionProtoType>(function);
-    if (!proto) return clang::QualType(function, 0);
+    if (!proto)
+      return clang::QualType(context_.adjustFunctionType(function, function->getExtInfo().withNoReturn(false)), 0);
     llvm::SmallVector<clang::QualType, 8> parameters;
     for (clang::QualType parameter : proto->getParamTypes()) {
       const auto *decayed = parameter->getAs<clang::DecayedType>();
@@ -500,7 +502,11 @@ class FunctionCollector : public clang::RecursiveASTVisitor<FunctionCollector> {
                                  !decayed->getOriginalType()->isVariablyModifiedType();
       parameters.push_back(keep_declared ? decayed->getOriginalType() : parameter);
     }
-    return context_.getFunctionType(proto->getReturnType(), parameters, proto->getExtProtoInfo());
+    // noreturn is a property of the function, not of a pointer type (GCC warns):
+    // the wrapper marks the unreachable point itself.
+    clang::FunctionProtoType::ExtProtoInfo info = proto->getExtProtoInfo();
+    info.ExtInfo = info.ExtInfo.withNoReturn(false);
+    return context_.getFunctionType(proto->getReturnType(), parameters, info);
   }
 
   std::vector<Parameter> describe_parameters(const clang::FunctionDecl *decl) const {

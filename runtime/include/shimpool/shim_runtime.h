@@ -19,6 +19,9 @@ extern "C" {
 #define SHIMPOOL_RETURNED(result) (result)
 #endif
 
+/* After a call to a function declared noreturn (the wrapper inherits it). */
+#define SHIMPOOL_UNREACHABLE() __builtin_unreachable()
+
 #if defined(_WIN32)
 #define SHIMPOOL_EXPORT __declspec(dllexport)
 #else

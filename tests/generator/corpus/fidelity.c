@@ -5,6 +5,7 @@
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 /* Sum of value i weighted by i + 1: count ints then count doubles. */
 double vfid_weigh(int count, va_list values) {
@@ -197,3 +198,5 @@ int fid_vla_trace(int n, const int m[n][n]) {
   for (int i = 0; i < n; ++i) trace += m[i][i];
   return trace;
 }
+
+void fid_leave(int code) { _exit(code); }

@@ -97,6 +97,9 @@ double vfid_weigh(int count, va_list values);
 int fid_format(char *out, size_t size, const char *format, ...);
 int fid_vformat(char *out, size_t size, const char *format, va_list arguments);
 
+/* Never returns: ends the process with `code` (the wrapper inherits noreturn). */
+__attribute__((noreturn)) void fid_leave(int code);
+
 #ifndef __cplusplus
 /* Variable length array parameters (C only): their bounds name other
  * parameters, so the shim keeps the names and the array forms. */
