@@ -76,16 +76,13 @@ int run_generate(const GenerateOptions &options, const std::vector<std::string> 
                options.name);
     return kExitUsageError;
   }
-  std::vector<PolicyRule> flag_rules;
-  for (const std::string &text : options.policies) {
-    std::string error;
-    auto rule = parse_policy_flag(text, error);
-    if (!rule) {
-      fmt::print(stderr, "shimpool: error: {}\n", error);
-      return kExitUsageError;
-    }
-    flag_rules.push_back(*rule);
+  std::string flag_error;
+  const auto parsed_flags = parse_policy_flags(options.policies, flag_error);
+  if (!parsed_flags) {
+    fmt::print(stderr, "shimpool: error: {}\n", flag_error);
+    return kExitUsageError;
   }
+  const std::vector<PolicyRule> &flag_rules = *parsed_flags;
   PolicyFile file;
   if (!options.policy_file.empty()) {
     auto read = read_policy_file(options.policy_file, llvm::errs());

@@ -250,6 +250,17 @@ std::optional<PolicyRule> parse_policy_flag(const std::string &text, std::string
   return PolicyRule{text.substr(0, equals), *policy, "--policy " + text};
 }
 
+std::optional<std::vector<PolicyRule>> parse_policy_flags(const std::vector<std::string> &texts,
+                                                          std::string &error) {
+  std::vector<PolicyRule> rules;
+  for (const std::string &text : texts) {
+    auto rule = parse_policy_flag(text, error);
+    if (!rule) return std::nullopt;
+    rules.push_back(std::move(*rule));
+  }
+  return rules;
+}
+
 std::optional<PolicyFile> read_policy_file(const std::string &path, llvm::raw_ostream &diagnostics) {
   toml::table document;
   try {

@@ -42,6 +42,9 @@ std::optional<PolicyFile> read_policy_file(const std::string &path, llvm::raw_os
 
 // Parses a --policy flag, NAME=POLICY; returns nullopt with `error` set if malformed.
 std::optional<PolicyRule> parse_policy_flag(const std::string &text, std::string &error);
+// All --policy flags, in order; nullopt with `error` set at the first malformed one.
+std::optional<std::vector<PolicyRule>> parse_policy_flags(const std::vector<std::string> &texts,
+                                                          std::string &error);
 
 std::optional<Policy> parse_policy(const std::string &text);
 
