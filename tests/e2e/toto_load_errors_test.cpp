@@ -18,42 +18,19 @@
 #include <thread>
 #include <vector>
 
+#include "scenario_child.h"
+#include "scratch_dir.h"
 #include "toto.h"
 #include "toto_shimpool.h"
 
 namespace {
 
-struct ChildResult {
-  int status = 0;
-  std::string err;
-  bool aborted() const { return WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT; }
-};
+using shimpool_test::ChildResult;
 
-// What a child does, by name: the test program re-executes itself with
-// SHIMPOOL_TEST_SCENARIO set, and main() runs the scenario instead of the tests.
-const std::map<std::string, std::function<void()>> &scenarios();
+// What a child does, by name (see scenario_child.h).
+const shimpool_test::Scenarios &scenarios();
 
-ChildResult run_in_child(const std::vector<std::pair<std::string, std::string>> &env,
-                         const std::string &scenario) {
-  int pipe_fds[2];
-  if (pipe(pipe_fds) != 0) return {};
-  pid_t pid = fork();
-  if (pid == 0) {
-    dup2(pipe_fds[1], STDERR_FILENO);
-    close(pipe_fds[0]);
-    for (auto &[name, value] : env) setenv(name.c_str(), value.c_str(), 1);
-    setenv("SHIMPOOL_TEST_SCENARIO", scenario.c_str(), 1);
-    execl("/proc/self/exe", "toto_load_errors_test", static_cast<char *>(nullptr));
-    _exit(127);
-  }
-  close(pipe_fds[1]);
-  ChildResult result;
-  char buffer[4096];
-  for (ssize_t n; (n = read(pipe_fds[0], buffer, sizeof buffer)) > 0;) result.err.append(buffer, n);
-  close(pipe_fds[0]);
-  waitpid(pid, &result.status, 0);
-  return result;
-}
+const auto &run_in_child = shimpool_test::run_scenario_in_child;
 
 size_t count(const std::string &text, const std::string &needle) {
   size_t n = 0;
@@ -63,24 +40,11 @@ size_t count(const std::string &text, const std::string &needle) {
 
 class LoadErrors : public ::testing::Test {
  protected:
-  void SetUp() override {
-    std::string pattern = ::testing::TempDir() + "shimpool-e2e-XXXXXX";
-    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-    temp_ = pattern;
-  }
   void TearDown() override {
-    EXPECT_EQ(entries(temp_), 0) << "a failed load left files in " << temp_;
-    rmdir(temp_.c_str());
+    EXPECT_EQ(scratch_.entry_count(), 0) << "a failed load left files in " << temp_;
   }
-  static int entries(const std::string &dir) {
-    int n = 0;
-    if (DIR *d = opendir(dir.c_str())) {
-      while (dirent *e = readdir(d)) n += e->d_name[0] != '.';
-      closedir(d);
-    }
-    return n;
-  }
-  std::string temp_;
+  shimpool_test::ScratchDir scratch_{"shimpool-e2e"};
+  const std::string temp_ = scratch_.path().string();
 };
 
 void call_from_threads(int count) {
@@ -192,8 +156,8 @@ TEST_F(LoadErrors, ValidConfigurationWorksInTheSameHarness) {
   EXPECT_TRUE(WIFEXITED(result.status) && WEXITSTATUS(result.status) == 0) << result.err;
 }
 
-const std::map<std::string, std::function<void()>> &scenarios() {
-  static const std::map<std::string, std::function<void()>> all = {
+const shimpool_test::Scenarios &scenarios() {
+  static const shimpool_test::Scenarios all = {
       {"one_call", [] { (void)toto_foo(1, 2); }},
       {"eight_threads", [] { call_from_threads(8); }},
       {"exact_call", [] { if (toto_foo(2, 3) != 5) _exit(3); }},
@@ -228,10 +192,5 @@ const std::map<std::string, std::function<void()>> &scenarios() {
 }  // namespace
 
 int main(int argc, char **argv) {
-  if (const char *scenario = getenv("SHIMPOOL_TEST_SCENARIO")) {
-    scenarios().at(scenario)();
-    return 0;
-  }
-  ::testing::InitGoogleTest(&argc, argv);
-  return RUN_ALL_TESTS();
+  return shimpool_test::run_scenario_or_tests(argc, argv, scenarios());
 }

@@ -7,20 +7,12 @@
 #include <string>
 #include <vector>
 
-namespace command_test {
-// A process run to its end: exit status (-1 if it did not exit normally), output.
-// Defined in list_test.cpp, declared identically where used.
-struct Result {
-  int status = -1;
-  std::string out, err;
-};
-Result run_program(const std::string &program, const std::vector<std::string> &args);
-Result run(const std::vector<std::string> &shimpool_args);
-}  // namespace command_test
+#include "shimpool_command.h"
 
 namespace {
 
-using command_test::run;
+using shimpool_test::run_shimpool;
+const auto &run = run_shimpool;
 
 const std::string kCorpus = SHIMPOOL_TEST_DIR "/corpus/";
 const std::string kWindows = SHIMPOOL_TEST_DIR "/windows/";

@@ -1,14 +1,7 @@
 // The shimpool command line, run as a user runs it: the real binary spawned
 // with posix_spawn, its stdout, stderr and exit status captured.
-#include <fcntl.h>
 #include <gtest/gtest.h>
-#include <poll.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
-#include <cerrno>
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -16,86 +9,25 @@
 #include <set>
 #include <sstream>
 
-extern char **environ;
+#include "run_program.h"
+#include "scratch_dir.h"
 
 namespace {
 
 namespace fs = std::filesystem;
 
-struct Result {
-  int status = -1;  // exit status, or -1 if the process did not exit normally
-  std::string out, err;
-};
+using shimpool_test::ProgramResult;
+using Result = ProgramResult;
 
-// Runs shimpool with `args`, collecting both streams until they close.
+// Runs shimpool with `args`.
 Result run(const std::vector<std::string> &args) {
-  int out_pipe[2], err_pipe[2];
-  if (pipe2(out_pipe, O_CLOEXEC) != 0 || pipe2(err_pipe, O_CLOEXEC) != 0) throw std::runtime_error("pipe");
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, out_pipe[1], STDOUT_FILENO);
-  posix_spawn_file_actions_adddup2(&actions, err_pipe[1], STDERR_FILENO);
-
-  std::vector<std::string> argv_storage{SHIMPOOL_BINARY};
-  argv_storage.insert(argv_storage.end(), args.begin(), args.end());
-  std::vector<char *> argv;
-  for (auto &arg : argv_storage) argv.push_back(arg.data());
-  argv.push_back(nullptr);
-
-  pid_t pid = 0;
-  int spawned = posix_spawn(&pid, SHIMPOOL_BINARY, &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  close(out_pipe[1]);
-  close(err_pipe[1]);
-  if (spawned != 0) throw std::runtime_error("cannot spawn " SHIMPOOL_BINARY);
-
-  // Read both pipes together so neither fills up and blocks the child.
-  Result result;
-  pollfd fds[2] = {{out_pipe[0], POLLIN, 0}, {err_pipe[0], POLLIN, 0}};
-  std::string *sinks[2] = {&result.out, &result.err};
-  int open_count = 2;
-  while (open_count > 0) {
-    if (poll(fds, 2, -1) < 0) {
-      if (errno == EINTR) continue;
-      break;
-    }
-    for (int i = 0; i < 2; ++i) {
-      if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
-      char buffer[4096];
-      ssize_t n = read(fds[i].fd, buffer, sizeof buffer);
-      if (n > 0) {
-        sinks[i]->append(buffer, static_cast<size_t>(n));
-      } else if (n == 0 || errno != EINTR) {
-        close(fds[i].fd);
-        fds[i].fd = -1;
-        --open_count;
-      }
-    }
-  }
-  int wait_status = 0;
-  while (waitpid(pid, &wait_status, 0) < 0 && errno == EINTR) {
-  }
-  result.status = WIFEXITED(wait_status) ? WEXITSTATUS(wait_status) : -1;
-  return result;
-}
-
-std::ostream &operator<<(std::ostream &os, const Result &r) {
-  return os << "exit " << r.status << "\n--- stdout\n" << r.out << "--- stderr\n" << r.err;
+  return shimpool_test::run_program(SHIMPOOL_BINARY, args);
 }
 
 class Cli : public ::testing::Test {
  protected:
-  void SetUp() override {
-    std::string pattern = (fs::temp_directory_path() / "shimpool-cli-XXXXXX").string();
-    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-    dir_ = pattern;
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
   std::string write(const std::string &name, const std::string &text) {
-    fs::path path = dir_ / name;
-    std::ofstream(path) << text;
-    return path.string();
+    return scratch_.write(name, text);
   }
 
   std::string good_header() {
@@ -103,7 +35,8 @@ class Cli : public ::testing::Test {
                            "void toto_bar(char *text);\nint toto_apply(toto_cb fn, int v);\n");
   }
 
-  fs::path dir_;
+  shimpool_test::ScratchDir scratch_{"shimpool-cli"};
+  const fs::path &dir_ = scratch_.path();
 };
 
 // File name -> content, for every entry of a directory.

@@ -10,6 +10,7 @@
 #include <regex>
 
 #include "header_parser.h"
+#include "scratch_dir.h"
 
 namespace shimpool {
 namespace {
@@ -18,17 +19,8 @@ namespace fs = std::filesystem;
 
 class HeaderParser : public ::testing::Test {
  protected:
-  void SetUp() override {
-    std::string pattern = (fs::temp_directory_path() / "shimpool-parser-XXXXXX").string();
-    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-    dir_ = pattern;
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
   std::string write(const std::string &name, const std::string &text) {
-    fs::path path = dir_ / name;
-    std::ofstream(path) << text;
-    return path.string();
+    return scratch_.write(name, text);
   }
 
   std::optional<ApiModel> parse(std::vector<std::string> headers,
@@ -74,7 +66,8 @@ class HeaderParser : public ::testing::Test {
            f.pointer_type + "), \"pointer_type\");";
   }
 
-  fs::path dir_;
+  shimpool_test::ScratchDir scratch_{"shimpool-parser"};
+  const fs::path &dir_ = scratch_.path();
   std::string diagnostics_;
 };
 

@@ -1,14 +1,6 @@
 // `shimpool list`: the real binary, spawned, on the toto example header.
-// Also defines command_test::run, the spawner check_exports_test.cpp and
-// windows/windows_test.cpp share.
-#include <fcntl.h>
 #include <gtest/gtest.h>
-#include <poll.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
-#include <cerrno>
 #include <fstream>
 #include <regex>
 #include <sstream>
@@ -16,79 +8,12 @@
 #include <string>
 #include <vector>
 
-namespace command_test {
-// A process run to its end: exit status (-1 if it did not exit normally), output.
-// Defined in list_test.cpp, declared identically where used.
-struct Result {
-  int status = -1;
-  std::string out, err;
-};
-Result run_program(const std::string &program, const std::vector<std::string> &args);
-Result run(const std::vector<std::string> &shimpool_args);
-}  // namespace command_test
-
-extern char **environ;
-
-namespace command_test {
-
-Result run_program(const std::string &program, const std::vector<std::string> &args) {
-  int out_pipe[2], err_pipe[2];
-  if (pipe2(out_pipe, O_CLOEXEC) != 0 || pipe2(err_pipe, O_CLOEXEC) != 0) throw std::runtime_error("pipe");
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, out_pipe[1], STDOUT_FILENO);
-  posix_spawn_file_actions_adddup2(&actions, err_pipe[1], STDERR_FILENO);
-  std::vector<std::string> argv_storage{program};
-  argv_storage.insert(argv_storage.end(), args.begin(), args.end());
-  std::vector<char *> argv;
-  for (auto &arg : argv_storage) argv.push_back(arg.data());
-  argv.push_back(nullptr);
-  pid_t pid = 0;
-  int spawned = posix_spawnp(&pid, program.c_str(), &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  close(out_pipe[1]);
-  close(err_pipe[1]);
-  if (spawned != 0) {
-    close(out_pipe[0]);
-    close(err_pipe[0]);
-    throw std::runtime_error("cannot spawn " + program);
-  }
-  Result result;
-  pollfd fds[2] = {{out_pipe[0], POLLIN, 0}, {err_pipe[0], POLLIN, 0}};
-  std::string *sinks[2] = {&result.out, &result.err};
-  int open_count = 2;
-  while (open_count > 0) {
-    if (poll(fds, 2, -1) < 0) {
-      if (errno == EINTR) continue;
-      break;
-    }
-    for (int i = 0; i < 2; ++i) {
-      if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
-      char buffer[4096];
-      ssize_t n = read(fds[i].fd, buffer, sizeof buffer);
-      if (n > 0) {
-        sinks[i]->append(buffer, static_cast<size_t>(n));
-      } else if (n == 0 || errno != EINTR) {
-        close(fds[i].fd);
-        fds[i].fd = -1;
-        --open_count;
-      }
-    }
-  }
-  int wait_status = 0;
-  while (waitpid(pid, &wait_status, 0) < 0 && errno == EINTR) {
-  }
-  result.status = WIFEXITED(wait_status) ? WEXITSTATUS(wait_status) : -1;
-  return result;
-}
-
-Result run(const std::vector<std::string> &args) { return run_program(SHIMPOOL_BINARY, args); }
-
-}  // namespace command_test
+#include "shimpool_command.h"
 
 namespace {
 
-using command_test::run;
+using shimpool_test::run_shimpool;
+const auto &run = run_shimpool;
 
 const std::string kToto = SHIMPOOL_SOURCE_DIR "/examples/toto/toto.h";
 const std::string kTotoPolicy = SHIMPOOL_SOURCE_DIR "/examples/toto/toto.policy.toml";

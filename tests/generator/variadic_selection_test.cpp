@@ -10,6 +10,7 @@
 
 #include "emitter.h"
 #include "header_parser.h"
+#include "scratch_dir.h"
 #include "policies.h"
 
 namespace shimpool {
@@ -19,18 +20,8 @@ namespace fs = std::filesystem;
 
 class VariadicSelection : public ::testing::Test {
  protected:
-  void SetUp() override {
-    std::string pattern = (fs::temp_directory_path() / "shimpool-variadic-XXXXXX").string();
-    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-    dir_ = pattern;
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
   std::string write(const std::string &name, const std::string &text) {
-    fs::path path = dir_ / name;
-    fs::create_directories(path.parent_path());
-    std::ofstream(path) << text;
-    return path.string();
+    return scratch_.write(name, text);
   }
 
   std::optional<ApiModel> parse(ParseRequest request) {
@@ -48,7 +39,8 @@ class VariadicSelection : public ::testing::Test {
     return parse(request);
   }
 
-  fs::path dir_;
+  shimpool_test::ScratchDir scratch_{"shimpool-variadic"};
+  const fs::path &dir_ = scratch_.path();
   std::string diagnostics_;
 };
 

@@ -20,6 +20,7 @@
 #include <cstdlib>
 #include <functional>
 #include <map>
+#include <memory>
 #include <thread>
 #include <string>
 #include <utility>
@@ -27,6 +28,8 @@
 
 #include <gtest/gtest.h>
 
+#include "scenario_child.h"
+#include "scratch_dir.h"
 #include "toto.h"
 
 namespace {
@@ -37,60 +40,28 @@ const char *sanitizer_in_process() {
   return nullptr;
 }
 
-struct ChildResult {
-  int status = 0;
-  std::string err;
-  bool aborted() const { return WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT; }
-  bool exited_0() const { return WIFEXITED(status) && WEXITSTATUS(status) == 0; }
-};
+using shimpool_test::ChildResult;
 
-// What a child does, by name: the program re-executes itself with
-// SHIMPOOL_TEST_SCENARIO set (the shim reads its configuration when it is
-// loaded, so the child needs a fresh process), and main() runs the scenario.
-const std::map<std::string, std::function<void()>> &scenarios();
+// What a child does, by name (see scenario_child.h).
+const shimpool_test::Scenarios &scenarios();
 
-ChildResult run_in_child(const std::vector<std::pair<std::string, std::string>> &env,
-                         const std::string &scenario) {
-  int pipe_fds[2];
-  if (pipe(pipe_fds) != 0) return {};
-  pid_t pid = fork();
-  if (pid == 0) {
-    dup2(pipe_fds[1], STDERR_FILENO);
-    close(pipe_fds[0]);
-    for (auto &[name, value] : env) setenv(name.c_str(), value.c_str(), 1);
-    setenv("SHIMPOOL_TEST_SCENARIO", scenario.c_str(), 1);
-    execl("/proc/self/exe", "toto_strategy_test", static_cast<char *>(nullptr));
-    _exit(127);
-  }
-  close(pipe_fds[1]);
-  ChildResult result;
-  char buffer[4096];
-  for (ssize_t n; (n = read(pipe_fds[0], buffer, sizeof buffer)) > 0;) result.err.append(buffer, n);
-  close(pipe_fds[0]);
-  waitpid(pid, &result.status, 0);
-  return result;
-}
+const auto &run_in_child = shimpool_test::run_scenario_in_child;
 
 class SanitizerBuild : public ::testing::TestWithParam<const char *> {
  protected:
   void SetUp() override {
     sanitizer_ = sanitizer_in_process();
     if (!sanitizer_) GTEST_SKIP() << "not a sanitizer build";
-    std::string pattern = ::testing::TempDir() + "toto-sanitizer-XXXXXX";
-    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-    temp_ = pattern;
+    scratch_ = std::make_unique<shimpool_test::ScratchDir>("toto-sanitizer");
+    temp_ = scratch_->path().string();
   }
   void TearDown() override {
-    if (temp_.empty()) return;
-    int left = 0;
-    if (DIR *dir = opendir(temp_.c_str())) {
-      while (dirent *entry = readdir(dir)) left += entry->d_name[0] != '.';
-      closedir(dir);
+    if (scratch_) {
+      EXPECT_EQ(scratch_->entry_count(), 0) << "a load left files in " << temp_;
     }
-    EXPECT_EQ(left, 0) << "a load left files in " << temp_;
-    rmdir(temp_.c_str());
   }
   const char *sanitizer_ = nullptr;
+  std::unique_ptr<shimpool_test::ScratchDir> scratch_;
   std::string temp_;
 };
 
@@ -131,8 +102,8 @@ TEST(Namespace, AnInstanceWorksOnThreadsOtherThanTheOneThatLoadedIt) {
   EXPECT_TRUE(result.exited_0()) << "status " << result.status << ":\n" << result.err;
 }
 
-const std::map<std::string, std::function<void()>> &scenarios() {
-  static const std::map<std::string, std::function<void()>> all{
+const shimpool_test::Scenarios &scenarios() {
+  static const shimpool_test::Scenarios all{
       {"call", [] { (void)toto_foo(1, 2); }},
       {"call_and_check",
        [] {
@@ -152,10 +123,5 @@ const std::map<std::string, std::function<void()>> &scenarios() {
 }  // namespace
 
 int main(int argc, char **argv) {
-  if (const char *scenario = std::getenv("SHIMPOOL_TEST_SCENARIO")) {
-    scenarios().at(scenario)();
-    return 0;
-  }
-  ::testing::InitGoogleTest(&argc, argv);
-  return RUN_ALL_TESTS();
+  return shimpool_test::run_scenario_or_tests(argc, argv, scenarios());
 }

@@ -59,23 +59,16 @@ int run_list(const ListOptions &options, const std::vector<std::string> &clang_a
     fmt::print(stderr, "shimpool: error: --name '{}' is not a C identifier (e.g. --name toto)\n", name);
     return kExitUsageError;
   }
-  std::string flag_error;
-  const auto parsed_flags = parse_policy_flags(options.policies, flag_error);
-  if (!parsed_flags) {
-    fmt::print(stderr, "shimpool: error: {}\n", flag_error);
-    return kExitUsageError;
+  bool usage_error = false;
+  auto policies = read_policy_sources(options.policy_file, options.policies, llvm::errs(), usage_error);
+  llvm::errs().flush();
+  if (!policies) {
+    if (usage_error) return kExitUsageError;
+    fmt::print(stderr, "shimpool: error: nothing listed; fix the policy file\n");
+    return kExitInputError;
   }
-  const std::vector<PolicyRule> &flag_rules = *parsed_flags;
-  PolicyFile file;
-  if (!options.policy_file.empty()) {
-    auto read = read_policy_file(options.policy_file, llvm::errs());
-    if (!read) {
-      llvm::errs().flush();
-      fmt::print(stderr, "shimpool: error: nothing listed; fix the policy file\n");
-      return kExitInputError;
-    }
-    file = std::move(*read);
-  }
+  const PolicyFile &file = policies->file;
+  const std::vector<PolicyRule> &flag_rules = policies->flags;
   ParseRequest request;
   request.name = name;
   request.headers = options.headers;

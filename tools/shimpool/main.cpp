@@ -76,22 +76,16 @@ int run_generate(const GenerateOptions &options, const std::vector<std::string> 
                options.name);
     return kExitUsageError;
   }
-  std::string flag_error;
-  const auto parsed_flags = parse_policy_flags(options.policies, flag_error);
-  if (!parsed_flags) {
-    fmt::print(stderr, "shimpool: error: {}\n", flag_error);
-    return kExitUsageError;
+  bool usage_error = false;
+  auto policies = read_policy_sources(options.policy_file, options.policies, llvm::errs(), usage_error);
+  llvm::errs().flush();
+  if (!policies) {
+    if (usage_error) return kExitUsageError;
+    fmt::print(stderr, "shimpool: error: no shim generated; fix the policy file\n");
+    return kExitInputError;
   }
-  const std::vector<PolicyRule> &flag_rules = *parsed_flags;
-  PolicyFile file;
-  if (!options.policy_file.empty()) {
-    auto read = read_policy_file(options.policy_file, llvm::errs());
-    if (!read) {
-      fmt::print(stderr, "shimpool: error: no shim generated; fix the policy file\n");
-      return kExitInputError;
-    }
-    file = std::move(*read);
-  }
+  const PolicyFile &file = policies->file;
+  const std::vector<PolicyRule> &flag_rules = policies->flags;
   const ShimSettings settings = settings_for(options, file.pool);
   if (settings.min_instances > settings.max_instances) {
     fmt::print(stderr, "shimpool: error: min_instances ({}) is above max_instances ({})\n",

@@ -261,6 +261,26 @@ std::optional<std::vector<PolicyRule>> parse_policy_flags(const std::vector<std:
   return rules;
 }
 
+std::optional<PolicySources> read_policy_sources(const std::string &policy_file,
+                                                 const std::vector<std::string> &flags,
+                                                 llvm::raw_ostream &diagnostics, bool &usage_error) {
+  PolicySources sources;
+  std::string error;
+  auto rules = parse_policy_flags(flags, error);
+  usage_error = !rules;
+  if (!rules) {
+    diagnostics << "shimpool: error: " << error << "\n";
+    return std::nullopt;
+  }
+  sources.flags = std::move(*rules);
+  if (!policy_file.empty()) {
+    auto file = read_policy_file(policy_file, diagnostics);
+    if (!file) return std::nullopt;
+    sources.file = std::move(*file);
+  }
+  return sources;
+}
+
 std::optional<PolicyFile> read_policy_file(const std::string &path, llvm::raw_ostream &diagnostics) {
   toml::table document;
   try {

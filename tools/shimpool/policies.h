@@ -40,6 +40,18 @@ bool parse_variadic_flag(const std::string &text, std::map<std::string, std::str
 // Reads a policy file; prints Clang-style diagnostics and returns nullopt on error.
 std::optional<PolicyFile> read_policy_file(const std::string &path, llvm::raw_ostream &diagnostics);
 
+// A command's policy inputs: the policy file (empty when none) and the flags.
+struct PolicySources {
+  PolicyFile file;
+  std::vector<PolicyRule> flags;
+};
+
+// Reads both, printing what is wrong to `diagnostics`. On error returns nullopt
+// with `usage_error` telling a malformed flag (the command line) from a bad file.
+std::optional<PolicySources> read_policy_sources(const std::string &policy_file,
+                                                 const std::vector<std::string> &flags,
+                                                 llvm::raw_ostream &diagnostics, bool &usage_error);
+
 // Parses a --policy flag, NAME=POLICY; returns nullopt with `error` set if malformed.
 std::optional<PolicyRule> parse_policy_flag(const std::string &text, std::string &error);
 // All --policy flags, in order; nullopt with `error` set at the first malformed one.

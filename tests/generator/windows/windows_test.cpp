@@ -10,22 +10,14 @@
 #include <string>
 #include <vector>
 
-namespace command_test {
-// A process run to its end: exit status (-1 if it did not exit normally), output.
-// Defined in list_test.cpp, declared identically where used.
-struct Result {
-  int status = -1;
-  std::string out, err;
-};
-Result run_program(const std::string &program, const std::vector<std::string> &args);
-Result run(const std::vector<std::string> &shimpool_args);
-}  // namespace command_test
+#include "../shimpool_command.h"
 
 namespace {
 
 namespace fs = std::filesystem;
-using command_test::run;
-using command_test::run_program;
+using shimpool_test::run_shimpool;
+const auto &run = run_shimpool;
+using shimpool_test::run_program;
 
 const std::string kWindows = SHIMPOOL_TEST_DIR "/windows";
 
