@@ -42,9 +42,12 @@ bool read_number(const shimpool_shim_desc &desc, const char *setting, unsigned l
 std::optional<Config> load_config(const shimpool_shim_desc &desc,
                                   const std::string &shim_directory, std::string &error) {
   Config config;
-  config.real_library = resolve_real_library(
-      platform::environment(variable_name(desc, "REAL_LIBRARY")).value_or(desc.real_library),
-      shim_directory);
+  const auto named_library = platform::environment(variable_name(desc, "REAL_LIBRARY"));
+  config.real_library = resolve_real_library(named_library.value_or(desc.real_library), shim_directory);
+  // A library named at run time beats the embedded one: that is how a shipped
+  // shim is pointed at a patched original without rebuilding it.
+  if (!named_library && desc.embedded_begin && desc.embedded_end > desc.embedded_begin)
+    config.embedded = {desc.embedded_begin, desc.embedded_end};
   config.temp_directory = platform::environment(variable_name(desc, "TMPDIR"))
                               .value_or(platform::default_temp_directory());
 
@@ -77,6 +80,11 @@ std::optional<Config> load_config(const shimpool_shim_desc &desc,
     if (!strategy) {
       error = strategy_variable + "='" + *text +
               "' is not a loader strategy; set it to copy, memfd or namespace";
+      return std::nullopt;
+    }
+    if (!platform::is_available(*strategy)) {
+      error = strategy_variable + "='" + *text +
+              "' is a loader strategy this platform does not have; set it to copy";
       return std::nullopt;
     }
     config.strategy = *strategy;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <optional>
+#include <span>
 #include <string>
 
 #include "platform.h"
@@ -13,6 +14,9 @@ namespace shimpool {
 
 struct Config {
   std::string real_library;  // resolved path of the original library
+  // The original's bytes carried by the shim (generate --embed); empty when
+  // instances are copied from real_library, which then only names them.
+  std::span<const unsigned char> embedded;
   std::string temp_directory;
   PoolLimits limits;
   platform::LoadStrategy strategy = platform::LoadStrategy::Copy;

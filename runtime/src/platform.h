@@ -1,9 +1,12 @@
 // The small seam between the runtime and the operating system. One
-// implementation per platform (platform_posix.cpp; Windows to follow); the rest
-// of the runtime never includes a system header for loading.
+// implementation per platform (platform_posix.cpp, platform_windows.cpp), plus
+// what they share (platform_common.cpp); the rest of the runtime never includes
+// a system header for loading.
 #pragma once
 
+#include <cstddef>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -11,14 +14,16 @@ namespace shimpool::platform {
 
 // How a private instance is made (see docs/loading.md for the trade-offs).
 enum class LoadStrategy {
-  Copy,       // byte copy in a private temp directory, dlopen, unlink at once
-  Memfd,      // byte copy in an anonymous memory file, kept open while loaded
-  Namespace,  // the original file in a fresh dlmopen namespace: no copy at all
+  Copy,       // byte copy in a private temp directory, loaded from there
+  Memfd,      // Linux: byte copy in an anonymous memory file, kept open while loaded
+  Namespace,  // Linux: the original file in a fresh dlmopen namespace: no copy at all
 };
 
 // "copy", "memfd" or "namespace" (any case); nullopt for anything else.
 std::optional<LoadStrategy> parse_load_strategy(std::string_view text);
 const char *to_string(LoadStrategy strategy);
+// Whether this platform has `strategy` (memfd and namespace are Linux's).
+bool is_available(LoadStrategy strategy);
 
 // Things worth telling the user once that do not stop a load.
 enum class LoadWarning {
@@ -41,6 +46,10 @@ struct LoadOptions {
   LoadStrategy strategy = LoadStrategy::Copy;
   WarningHandler warn = nullptr;  // nullptr: warnings are dropped
   void *warn_context = nullptr;
+  // The library's bytes, when the shim carries them (generate --embed): each
+  // instance is written from them, and the path only names the library (in
+  // messages and copies) and the directory its dependencies are looked up in.
+  std::span<const unsigned char> image;
 };
 
 // What a failed load was stuck on, so the caller can say which setting to change.
@@ -92,6 +101,11 @@ void unload(void *library) noexcept;
 
 // The directory (with a trailing separator) of the module containing `address`.
 std::string module_directory(const void *address);
+
+// Keeps the module containing `address` loaded until the process ends, so
+// the context and threads it owns never outlive its code (on ELF, the shim's
+// -z nodelete already does this).
+void keep_module_loaded(const void *address) noexcept;
 
 std::optional<std::string> environment(const std::string &name);
 

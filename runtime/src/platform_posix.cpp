@@ -23,6 +23,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
+#include <span>
 #include <thread>
 #include <vector>
 
@@ -82,6 +83,20 @@ std::string errno_text(int error) { return std::strerror(error); }
 std::string base_name(const std::string &path) {
   auto slash = path.find_last_of('/');
   return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+// Writes all of `bytes` to `to`.
+bool write_all(int to, std::span<const unsigned char> bytes, std::string &error) {
+  while (!bytes.empty()) {
+    ssize_t n = write(to, bytes.data(), bytes.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      error = n < 0 ? errno_text(errno) : "short write";
+      return false;
+    }
+    bytes = bytes.subspan(static_cast<size_t>(n));
+  }
+  return true;
 }
 
 // Kernel-side copy where the filesystem allows it, plain read/write otherwise.
@@ -319,7 +334,9 @@ class Load {
     if (!open_source()) return nullptr;
     // Not being an ELF file is the loader's to report; inspection only warns.
     std::string ignored;
-    info_ = elf::inspect_file(path_, ignored).value_or(elf::ElfInfo{});
+    info_ = (embedded() ? elf::inspect(std::as_bytes(options_.image), ignored)
+                        : elf::inspect_file(path_, ignored))
+                .value_or(elf::ElfInfo{});
     choose_strategy();
     report_inspection();
     void *handle = strategy_ == LoadStrategy::Namespace ? in_namespace() : with_dependencies();
@@ -328,7 +345,19 @@ class Load {
   }
 
  private:
+  bool embedded() const { return !options_.image.empty(); }
+
+  // Writes the library's bytes into `to`: the embedded image, or the file's.
+  bool fill(int to, std::string &error) {
+    if (embedded()) return write_all(to, options_.image, error);
+    return copy_contents(source_, to, size_, error);
+  }
+
   bool open_source() {
+    if (embedded()) {
+      size_ = static_cast<off_t>(options_.image.size());
+      return true;
+    }
     source_ = open(path_.c_str(), O_RDONLY | O_CLOEXEC);
     if (source_ < 0) {
       error_ = {LoadFailure::RealLibrary,
@@ -419,6 +448,7 @@ class Load {
   void *from_copy();
   void *from_memfd();
   void *in_namespace();
+  void *embedded_in_namespace();
   void *refuse_duplicate(void *handle);
 
   const std::string &path_;
@@ -448,7 +478,7 @@ void *Load::from_copy() {
     error_ = {LoadFailure::TempDirectory, "cannot create " + copy_path + ": " + errno_text(errno)};
   } else {
     std::string copy_error;
-    bool copied = copy_contents(source_, copy, size_, copy_error);
+    bool copied = fill(copy, copy_error);
     if (close(copy) != 0 && copied) {
       copied = false;
       copy_error = errno_text(errno);
@@ -485,7 +515,7 @@ void *Load::from_memfd() {
   std::string copy_error;
   const std::string fd_path = "/proc/self/fd/" + std::to_string(memfd);
   void *handle = nullptr;
-  if (!copy_contents(source_, memfd, size_, copy_error))
+  if (!fill(memfd, copy_error))
     error_ = {LoadFailure::Loader, "cannot copy " + path_ + " into memory: " + copy_error};
   else if (!(handle = dlopen(fd_path.c_str(), flags_)))
     error_ =
@@ -502,11 +532,34 @@ void *Load::from_memfd() {
 // instance: no copy, nothing on disk, and its $ORIGIN dependencies are found
 // where they are, each namespace getting its own (and its own C library).
 void *Load::in_namespace() {
+  if (embedded()) return embedded_in_namespace();
   const std::string path = path_.find('/') == std::string::npos ? "./" + path_ : path_;
   void *handle = dlmopen(LM_ID_NEWLM, path.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (!handle)
     error_ = loader_refused("the loader refused " + path_ + " in a new namespace", strategy_,
                             info_.tls_size);
+  return handle;
+}
+
+// dlmopen needs a file: the embedded bytes go to a memfd for the duration of
+// the load. A new namespace holds no other object of that path to match.
+void *Load::embedded_in_namespace() {
+  int memfd = memfd_create("shimpool:embedded", MFD_CLOEXEC | kMfdExec);
+  if (memfd < 0 && errno == EINVAL) memfd = memfd_create("shimpool:embedded", MFD_CLOEXEC);
+  if (memfd < 0) {
+    error_ = {LoadFailure::Loader,
+              "cannot create an in-memory file for the embedded " + path_ + ": " + errno_text(errno)};
+    return nullptr;
+  }
+  std::string write_error;
+  void *handle = nullptr;
+  const std::string fd_path = "/proc/self/fd/" + std::to_string(memfd);
+  if (!fill(memfd, write_error))
+    error_ = {LoadFailure::Loader, "cannot write the embedded " + path_ + " into memory: " + write_error};
+  else if (!(handle = dlmopen(LM_ID_NEWLM, fd_path.c_str(), RTLD_NOW | RTLD_LOCAL)))
+    error_ = loader_refused("the loader refused the embedded " + path_ + " in a new namespace",
+                            strategy_, info_.tls_size);
+  close(memfd);
   return handle;
 }
 
@@ -523,23 +576,7 @@ void *Load::refuse_duplicate(void *handle) {
 
 }  // namespace
 
-std::optional<LoadStrategy> parse_load_strategy(std::string_view text) {
-  std::string lower(text);
-  for (char &c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  if (lower == "copy") return LoadStrategy::Copy;
-  if (lower == "memfd") return LoadStrategy::Memfd;
-  if (lower == "namespace") return LoadStrategy::Namespace;
-  return std::nullopt;
-}
-
-const char *to_string(LoadStrategy strategy) {
-  switch (strategy) {
-    case LoadStrategy::Copy: return "copy";
-    case LoadStrategy::Memfd: return "memfd";
-    case LoadStrategy::Namespace: return "namespace";
-  }
-  return "?";
-}
+bool is_available(LoadStrategy) { return true; }
 
 void *load_private_copy(const std::string &path, const LoadOptions &options, LoadError &error) {
   register_exit_handler_once();
@@ -605,6 +642,8 @@ std::string module_directory(const void *address) {
   auto slash = path.find_last_of('/');
   return slash == std::string::npos ? std::string("./") : path.substr(0, slash + 1);
 }
+
+void keep_module_loaded(const void *) noexcept {}  // the shim is linked -z nodelete
 
 std::optional<std::string> environment(const std::string &name) {
   const char *value = std::getenv(name.c_str());

@@ -21,6 +21,7 @@ ShimContext *ShimContext::of(shimpool_shim *shim, std::string &error) {
   const shimpool_shim_desc &desc = *shim->desc;
   // The runtime is linked into the shim, so this function's address names the shim's file.
   const void *self = reinterpret_cast<const void *>(&adopt_shim_directory);
+  platform::keep_module_loaded(self);
   auto config = load_config(desc, platform::module_directory(self), error);
   if (!config) return nullptr;
 
@@ -46,6 +47,7 @@ ShimContext::ShimContext(const shimpool_shim_desc &desc, Config config)
   load_options_.strategy = config_.strategy;
   load_options_.warn = &ShimContext::warn;
   load_options_.warn_context = this;
+  load_options_.image = config_.embedded;
 }
 
 void ShimContext::warn(void *context, platform::LoadWarning kind, const char *message) {

@@ -16,7 +16,8 @@ class Config : public ::testing::Test {
       unsetenv(name);
   }
   shimpool_shim_desc desc_{"cfgtest", "SHIMPOOL_CFGTEST_", "libcfg.real.so", nullptr, 0, 6, 1,
-                           0,         0,                   nullptr,          "memfd"};
+                           0,         0,                   nullptr,          "memfd", nullptr,
+                           nullptr};
   std::string error_;
 };
 
@@ -51,6 +52,23 @@ TEST_F(Config, AnUnknownDefaultStrategyIsReported) {
   desc_.strategy = "teleport";
   EXPECT_FALSE(load_config(desc_, "/opt/app/", error_));
   EXPECT_NE(error_.find("'teleport' is not a loader strategy"), std::string::npos) << error_;
+}
+
+TEST_F(Config, EmbeddedBytesAreUsedUnlessTheEnvironmentNamesALibrary) {
+  static const unsigned char image[] = {0x7f, 'E', 'L', 'F'};
+  desc_.embedded_begin = image;
+  desc_.embedded_end = image + sizeof image;
+  auto config = load_config(desc_, "/opt/app/", error_);
+  ASSERT_TRUE(config) << error_;
+  EXPECT_EQ(config->embedded.data(), image);
+  EXPECT_EQ(config->embedded.size(), sizeof image);
+  EXPECT_EQ(config->real_library, "/opt/app/libcfg.real.so") << "names the written copies";
+
+  setenv("SHIMPOOL_CFGTEST_REAL_LIBRARY", "/lib/libpatched.so", 1);
+  config = load_config(desc_, "/opt/app/", error_);
+  ASSERT_TRUE(config) << error_;
+  EXPECT_TRUE(config->embedded.empty()) << "a library named at run time beats the embedded one";
+  EXPECT_EQ(config->real_library, "/lib/libpatched.so");
 }
 
 }  // namespace

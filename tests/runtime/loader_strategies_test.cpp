@@ -176,6 +176,41 @@ TEST_P(EveryStrategy, FindsDependenciesNextToTheOriginal) {
   unload(library);
 }
 
+std::vector<unsigned char> bytes_of(const char *path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// generate --embed: instances written from bytes the shim carries, the path
+// naming a file that need not exist (and whose directory holds dependencies).
+TEST_P(EveryStrategy, EmbeddedBytesMakeSeparateInstances) {
+  const std::vector<unsigned char> image = bytes_of(SHIMPOOL_COUNTER_FIXTURE);
+  ASSERT_FALSE(image.empty());
+  options_.image = image;
+  const std::string named = temp_ + "/libcounter.real.so";  // never created
+  LoadError error;
+  void *a = load_private_copy(named, options_, error);
+  ASSERT_NE(a, nullptr) << error.message;
+  void *b = load_private_copy(named, options_, error);
+  ASSERT_NE(b, nullptr) << error.message;
+  EXPECT_EQ(symbol<int (*)(int)>(a, "counter_add")(5), 5);
+  EXPECT_EQ(symbol<int (*)(int)>(b, "counter_add")(2), 2);
+  EXPECT_NE(symbol<void *>(a, "counter_identity"), symbol<void *>(b, "counter_identity"));
+  EXPECT_EQ(entries_in(temp_), 0) << "nothing written stays on disk";
+  unload(a);
+  unload(b);
+}
+
+TEST_P(EveryStrategy, EmbeddedBytesThatAreNoLibraryAreRefused) {
+  const unsigned char junk[] = "not a shared library at all";
+  options_.image = std::span<const unsigned char>(junk, sizeof junk);
+  LoadError error;
+  EXPECT_EQ(load_private_copy(temp_ + "/libjunk.so", options_, error), nullptr);
+  EXPECT_EQ(error.cause, LoadFailure::Loader) << error.message;
+  EXPECT_NE(error.message.find("libjunk.so"), std::string::npos) << error.message;
+  EXPECT_EQ(entries_in(temp_), 0);
+}
+
 // The problem the preloading solves: a plain copy elsewhere does not find the
 // dependency its RUNPATH $ORIGIN pointed at.
 TEST_F(Loading, PlainCopyMissesDependenciesNextToTheOriginal) {

@@ -23,7 +23,9 @@ extern "C" {
 #define SHIMPOOL_UNREACHABLE() __builtin_unreachable()
 
 #if defined(_WIN32)
-#define SHIMPOOL_EXPORT __declspec(dllexport)
+/* The generated .def file lists every export with its exact name (and ordinal):
+ * dllexport would add the compiler's decorated names next to them. */
+#define SHIMPOOL_EXPORT
 #else
 #define SHIMPOOL_EXPORT __attribute__((visibility("default")))
 #endif
@@ -42,6 +44,10 @@ typedef struct shimpool_shim_desc {
   /* Runs the `init` functions on a freshly loaded instance; NULL if none. */
   void (*init_instance)(void *const *functions);
   const char *strategy;          /* default loader strategy: "copy", "memfd", "namespace" */
+  /* The real library's bytes, linked into the shim by `shimpool generate
+   * --embed`; instances are written from them. NULL when there are none. */
+  const unsigned char *embedded_begin;
+  const unsigned char *embedded_end;
 } shimpool_shim_desc;
 
 /* Replays one recorded `broadcast` call on an instance. */
