@@ -58,7 +58,8 @@ std::set<std::string> keys(const std::map<std::string, std::string> &files) {
   return out;
 }
 
-const std::set<std::string> kTotoOutputs{"toto_shim.c", "toto_shim.map", "toto_shimpool.h"};
+const std::set<std::string> kTotoOutputs{"toto_shim.c", "toto_shim.def", "toto_shim.map",
+                                          "toto_shimpool.h"};
 
 TEST_F(Cli, HelpListsGenerate) {
   Result r = run({"--help"});
@@ -106,7 +107,7 @@ TEST_F(Cli, MaxInstancesOutOfRangeIsAUsageError) {
   EXPECT_EQ(r.status, 2) << r;
 }
 
-TEST_F(Cli, SuccessWritesExactlyTheThreeFiles) {
+TEST_F(Cli, SuccessWritesExactlyTheFourFiles) {
   Result r = run({"generate", good_header(), "--name", "toto", "--out", (dir_ / "out").string(),
                   "--real-library", "/opt/vendor/libtoto.so.1", "--max-instances", "5"});
   ASSERT_EQ(r.status, 0) << r;
@@ -123,6 +124,65 @@ TEST_F(Cli, DefaultRealLibraryName) {
   ASSERT_EQ(r.status, 0) << r;
   EXPECT_NE(read_directory(dir_ / "out")["toto_shim.c"].find("\"libtoto.real.so\""),
             std::string::npos);
+}
+
+// A Windows target's shim is a DLL: its real library is NAME.real.dll.
+TEST_F(Cli, DefaultRealLibraryNameOnWindowsTargets) {
+  Result r = run({"generate", good_header(), "--name", "toto", "--out", (dir_ / "out").string(),
+                  "--", "--target=x86_64-w64-mingw32"});
+  ASSERT_EQ(r.status, 0) << r;
+  auto files = read_directory(dir_ / "out");
+  EXPECT_NE(files["toto_shim.c"].find("\"toto.real.dll\""), std::string::npos) << files["toto_shim.c"];
+  EXPECT_NE(files["toto_shim.def"].find("\nEXPORTS\n  toto_foo\n  toto_foo_session\n"), std::string::npos)
+      << files["toto_shim.def"];
+}
+
+// --embed links the real library's bytes in: the assembler reads them from
+// the absolute path, and the runtime names its copies after the file.
+TEST_F(Cli, EmbedIncludesTheLibraryByAbsolutePath) {
+  const std::string library = write("vendor/libtoto.so.3", "not really a library");
+  const fs::path relative = fs::relative(library, dir_);
+  Result r = shimpool_test::run_program("/bin/sh", {"-c", "cd \"$0\" && exec \"$@\"", dir_.string(),
+                                                    SHIMPOOL_BINARY, "generate", good_header(), "--name",
+                                                    "toto", "--out", "out", "--embed", relative.string()});
+  ASSERT_EQ(r.status, 0) << r;
+  const std::string source = read_directory(dir_ / "out")["toto_shim.c"];
+  EXPECT_NE(source.find("  .incbin \\\"" + fs::canonical(library).string() + "\\\"\\n\""), std::string::npos)
+      << source;
+  EXPECT_NE(source.find("  \"libtoto.so.3\",\n"), std::string::npos) << "real_library: the file's name\n"
+                                                                   << source;
+  EXPECT_NE(source.find("  shimpool_embedded_begin_toto, /* embedded_begin */\n"), std::string::npos) << source;
+}
+
+TEST_F(Cli, EmbedKeepsAGivenRealLibraryName) {
+  const std::string library = write("libtoto.so.3", "bytes");
+  Result r = run({"generate", good_header(), "--name", "toto", "--out", (dir_ / "out").string(),
+                  "--embed", library, "--real-library", "libtoto-copy.so"});
+  ASSERT_EQ(r.status, 0) << r;
+  EXPECT_NE(read_directory(dir_ / "out")["toto_shim.c"].find("  \"libtoto-copy.so\",\n"), std::string::npos);
+}
+
+TEST_F(Cli, EmbedOfAMissingFileOrADirectoryWritesNothing) {
+  const std::string missing = (dir_ / "nowhere.so").string();
+  Result r = run({"generate", good_header(), "--name", "toto", "--out", (dir_ / "out").string(), "--embed",
+                  missing});
+  EXPECT_EQ(r.status, 2) << r;
+  EXPECT_EQ(r.err, "shimpool: error: --embed '" + missing + "': no such file; give the path of the real "
+                   "library to link into the shim\n");
+  r = run({"generate", good_header(), "--name", "toto", "--out", (dir_ / "out").string(), "--embed",
+           dir_.string()});
+  EXPECT_EQ(r.status, 2) << r;
+  EXPECT_NE(r.err.find("is not a regular file"), std::string::npos) << r;
+  EXPECT_FALSE(fs::exists(dir_ / "out"));
+}
+
+TEST_F(Cli, ExportsFromAnElfLibraryIsRefused) {
+  const std::string not_a_dll = write("libtoto.so", "\x7f" "ELF garbage");
+  Result r = run({"generate", good_header(), "--name", "toto", "--out", (dir_ / "out").string(),
+                  "--exports-from", not_a_dll, "--", "--target=x86_64-w64-mingw32"});
+  EXPECT_EQ(r.status, 1) << r;
+  EXPECT_NE(r.err.find("shimpool: error: --exports-from: cannot read '" + not_a_dll + "'"), std::string::npos) << r;
+  EXPECT_FALSE(fs::exists(dir_ / "out"));
 }
 
 TEST_F(Cli, OutputIsByteIdenticalAcrossRuns) {
@@ -187,7 +247,7 @@ TEST_F(Cli, DataExportIsAWarning) {
                         "it is not exported by the shim")))
       << r;
   auto files = read_directory(dir_ / "out");
-  EXPECT_EQ(keys(files), (std::set<std::string>{"data_shim.c", "data_shim.map", "data_shimpool.h"}));
+  EXPECT_EQ(keys(files), (std::set<std::string>{"data_shim.c", "data_shim.def", "data_shim.map", "data_shimpool.h"}));
   EXPECT_EQ(files["data_shim.map"].find("data_level"), std::string::npos);
 }
 
@@ -216,7 +276,7 @@ TEST_F(Cli, ArgumentsAfterDoubleDashGoToClang) {
   Result with = run({"generate", header, "--name", "api", "--out", out, "--", "-DAPI=extern"});
   EXPECT_EQ(with.status, 0) << with;
   EXPECT_EQ(keys(read_directory(out)),
-            (std::set<std::string>{"api_shim.c", "api_shim.map", "api_shimpool.h"}));
+            (std::set<std::string>{"api_shim.c", "api_shim.def", "api_shim.map", "api_shimpool.h"}));
 }
 
 TEST_F(Cli, CppHeaderGivesACppWrapper) {
@@ -224,7 +284,7 @@ TEST_F(Cli, CppHeaderGivesACppWrapper) {
   Result r = run({"generate", header, "--name", "cpp", "--out", (dir_ / "out").string()});
   ASSERT_EQ(r.status, 0) << r;
   auto files = read_directory(dir_ / "out");
-  EXPECT_EQ(keys(files), (std::set<std::string>{"cpp_shim.cpp", "cpp_shim.map", "cpp_shimpool.h"}));
+  EXPECT_EQ(keys(files), (std::set<std::string>{"cpp_shim.cpp", "cpp_shim.def", "cpp_shim.map", "cpp_shimpool.h"}));
   EXPECT_EQ(files["cpp_shim.map"].find("cpp_g"), std::string::npos);
 }
 

@@ -436,6 +436,49 @@ TEST_F(HeaderParser, StdCallOnI686) {
   expect_signatures_redeclare(model, "cc.h", i686);
 }
 
+// The wrapper's linker symbol, as a .def file spells it: Clang's decorations
+// for the target, without its global prefix ('_' on i686 Windows).
+const char *const kConventionsHeader =
+    "int __attribute__((stdcall)) ls_std(int a, double b);\n"
+    "int __attribute__((fastcall)) ls_fast(int a, int b);\n"
+    "int __attribute__((vectorcall)) ls_vector(int a, double b);\n"
+    "int ls_plain(int a);\n"
+    "int _ls_underscored(int a);\n"
+    "int __attribute__((stdcall)) ls_none(void);\n";
+
+TEST_F(HeaderParser, LinkerSymbolsOnI686Windows) {
+  ApiModel model = parse_ok("ls.h", kConventionsHeader, {"--target=i686-w64-mingw32"});
+  EXPECT_EQ(find(model, "ls_std").linker_symbol, "ls_std@12");
+  EXPECT_EQ(find(model, "ls_fast").linker_symbol, "@ls_fast@8");
+  EXPECT_EQ(find(model, "ls_vector").linker_symbol, "ls_vector@@12");
+  EXPECT_EQ(find(model, "ls_plain").linker_symbol, "ls_plain");
+  EXPECT_EQ(find(model, "_ls_underscored").linker_symbol, "_ls_underscored")
+      << "only the global prefix goes, not the name's own underscore";
+  EXPECT_EQ(find(model, "ls_none").linker_symbol, "ls_none@0");
+  EXPECT_EQ(model.target_triple, "i686-w64-windows-gnu");
+  EXPECT_TRUE(model.windows_target);
+}
+
+TEST_F(HeaderParser, LinkerSymbolsOnX86_64Windows) {
+  ApiModel model = parse_ok("ls.h", kConventionsHeader, {"--target=x86_64-w64-mingw32"});
+  // stdcall and fastcall mean nothing on x86_64; vectorcall does.
+  EXPECT_EQ(find(model, "ls_std").linker_symbol, "ls_std");
+  EXPECT_EQ(find(model, "ls_fast").linker_symbol, "ls_fast");
+  EXPECT_EQ(find(model, "ls_vector").linker_symbol, "ls_vector@@16");
+  EXPECT_EQ(find(model, "ls_plain").linker_symbol, "ls_plain");
+  EXPECT_TRUE(model.windows_target);
+}
+
+TEST_F(HeaderParser, LinkerSymbolsOnElfAreTheNames) {
+  ApiModel model = parse_ok("ls.h",
+                            "int __attribute__((stdcall)) ls_std(int a);\nint ls_plain(int a);\n",
+                            {"--target=i686-linux-gnu"});
+  EXPECT_EQ(find(model, "ls_std").linker_symbol, "ls_std");
+  EXPECT_EQ(find(model, "ls_plain").linker_symbol, "ls_plain");
+  EXPECT_EQ(model.target_triple, "i686-unknown-linux-gnu");
+  EXPECT_FALSE(model.windows_target);
+}
+
 TEST_F(HeaderParser, MsAbiOnX86_64) {
   const std::vector<std::string> x86_64{"--target=x86_64-linux-gnu"};
   ApiModel model = parse_ok("ms.h",

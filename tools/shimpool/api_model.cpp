@@ -2,6 +2,18 @@
 
 namespace shimpool {
 
+std::vector<std::string> shim_api_functions(const std::string &shim_name) {
+  std::vector<std::string> names;
+  for (const char *suffix : {"_stats", "_set_error_handler", "_probe", "_session_begin",
+                             "_session_end", "_session_open", "_session_close"})
+    names.push_back("shimpool_" + shim_name + suffix);
+  return names;
+}
+
+std::string session_function_name(const std::string &function_name) {
+  return function_name + "_session";
+}
+
 const char *to_string(CallingConvention convention) {
   switch (convention) {
     case CallingConvention::C: return "cdecl";

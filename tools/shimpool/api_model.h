@@ -69,6 +69,11 @@ struct Function {
   bool variadic = false;
   std::string variadic_twin;  // the twin's name, e.g. "sqlite3_vmprintf"
   size_t variadic_twin_index = 0;
+  // The wrapper's linker symbol as a .def file spells it: the object file's
+  // symbol without the target's global prefix (the '_' of i686 Windows).
+  // "foo" (cdecl, and everything on x86_64 and ELF), "foo@8" (stdcall),
+  // "@foo@8" (fastcall), "foo@@16" (vectorcall).
+  std::string linker_symbol;
   // Exported by the shim. False for a va_list twin that is only in the function
   // table because a selected variadic function calls it (it was denied).
   bool exported = true;
@@ -81,7 +86,15 @@ struct ApiModel {
   std::vector<std::string> headers;  // as named on the command line
   SourceLanguage language = SourceLanguage::C;
   std::vector<Function> functions;   // in declaration order
+  std::string target_triple;         // the parse's target: "i686-w64-mingw32"
+  bool windows_target = false;       // the shim is a DLL: PE exports, .dll names
 };
+
+// The shim's own exported functions: shimpool_NAME_stats, ... (plain cdecl).
+std::vector<std::string> shim_api_functions(const std::string &shim_name);
+
+// The handle-form session entry point of `function`: "<name>_session".
+std::string session_function_name(const std::string &function_name);
 
 const char *to_string(CallingConvention convention);
 const char *to_string(Policy policy);

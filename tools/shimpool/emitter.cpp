@@ -54,6 +54,25 @@ std::string c_string_body(const std::string &text) {
   return out;
 }
 
+// A GNU assembler string body for `text`: quotes and backslashes escaped,
+// control bytes as octal escapes (the assembler reads other bytes as they are).
+std::string assembler_string_body(const std::string &text) {
+  std::string out;
+  for (unsigned char c : text) {
+    if (c == '\\' || c == '"') {
+      out += '\\';
+      out += static_cast<char>(c);
+    } else if (c < 0x20 || c == 0x7f) {
+      char octal[5];
+      std::snprintf(octal, sizeof octal, "\\%03o", c);
+      out += octal;
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out;
+}
+
 // Drops the blank lines that skipped sections leave inside function bodies
 // (between an opening line or an indented statement and the next statement or
 // closing brace); blank lines between top-level items stay.
@@ -97,12 +116,6 @@ std::string render(std::string_view template_name, const data &context) {
   }
   return tidy_blank_lines(text);
 }
-
-// The shim's own exported functions, after "shimpool_<name>".
-constexpr const char *kShimApiFunctions[] = {
-    "_stats",         "_set_error_handler", "_probe",        "_session_begin",
-    "_session_end",   "_session_open",      "_session_close",
-};
 
 // How a broadcast wrapper keeps each argument for replay on later instances.
 std::string kept_argument(const Parameter &parameter) {
@@ -177,6 +190,20 @@ data wrapper_of(const Function &function, const data &entry, bool session) {
   return wrapper;
 }
 
+// The labels around the embedded real library and the path the assembler
+// reads it from (--embed); `embedded` is false without one.
+void set_embedding(data &context, const std::string &shim_name, const std::string &library) {
+  context.set("embedded", !library.empty());
+  const std::string begin = "shimpool_embedded_begin_" + shim_name;
+  const std::string end = "shimpool_embedded_end_" + shim_name;
+  context.set("embedded_begin_field", library.empty() ? "NULL" : begin);
+  context.set("embedded_end_field", library.empty() ? "NULL" : end);
+  if (library.empty()) return;
+  context.set("embedded_begin", begin);
+  context.set("embedded_end", end);
+  context.set("embedded_path", c_string_body(assembler_string_body(library)));
+}
+
 }  // namespace
 
 std::string environment_prefix(const std::string &shim_name) {
@@ -191,10 +218,16 @@ bool is_valid_shim_name(const std::string &name) {
 }
 
 std::vector<OutputFile> emit_shim(const ApiModel &model, const ShimSettings &settings) {
+  return emit_shim(model, settings, default_def_exports(model));
+}
+
+std::vector<OutputFile> emit_shim(const ApiModel &model, const ShimSettings &settings,
+                                  const std::vector<DefExport> &def_exports) {
   const bool cplusplus = model.language == SourceLanguage::CPlusPlus;
   const std::string wrapper_file = model.name + (cplusplus ? "_shim.cpp" : "_shim.c");
   const std::string version_script_file = model.name + "_shim.map";
   const std::string api_header = model.name + "_shimpool.h";
+  const std::string def_file = model.name + "_shim.def";
 
   data context;
   context.set("version", std::string(kVersion));
@@ -202,6 +235,7 @@ std::vector<OutputFile> emit_shim(const ApiModel &model, const ShimSettings &set
   context.set("wrapper_file", wrapper_file);
   context.set("version_script_file", version_script_file);
   context.set("api_header", api_header);
+  context.set("def_file", def_file);
   context.set("include_guard", upper_identifier(api_header));
   context.set("env_prefix", environment_prefix(model.name));
   context.set("real_library", c_string_body(settings.real_library));
@@ -225,6 +259,11 @@ std::vector<OutputFile> emit_shim(const ApiModel &model, const ShimSettings &set
   context.set("idle_timeout_ms", std::to_string(settings.idle_timeout_ms));
   context.set("acquire_timeout_ms", std::to_string(settings.acquire_timeout_ms));
   context.set("strategy", settings.strategy);
+  set_embedding(context, model.name, settings.embedded_library);
+
+  data def_lines{data::type::list};
+  for (const DefExport &entry : def_exports) def_lines.push_back(data("line", entry.line()));
+  context.set("def_exports", def_lines);
 
   data functions{data::type::list};
   data wrappers{data::type::list};  // every exported wrapper: each function, then its session form
@@ -241,12 +280,11 @@ std::vector<OutputFile> emit_shim(const ApiModel &model, const ShimSettings &set
     exported.push_back(data("name", function.name));
     if (function.policy != Policy::Direct) {
       wrappers.push_back(wrapper_of(function, entry, true));
-      exported.push_back(data("name", function.name + "_session"));
+      exported.push_back(data("name", session_function_name(function.name)));
     }
     if (function.policy == Policy::Init) init_functions.push_back(entry);
   }
-  for (const char *suffix : kShimApiFunctions)
-    exported.push_back(data("name", "shimpool_" + model.name + suffix));
+  for (const std::string &name : shim_api_functions(model.name)) exported.push_back(data("name", name));
   context.set("functions", functions);
   context.set("wrappers", wrappers);
   context.set("exported", exported);
@@ -258,6 +296,7 @@ std::vector<OutputFile> emit_shim(const ApiModel &model, const ShimSettings &set
       {wrapper_file, render("wrappers.mustache", context)},
       {version_script_file, render("version_script.mustache", context)},
       {api_header, render("shim_api.mustache", context)},
+      {def_file, render("def_file.mustache", context)},
   };
 }
 

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "api_model.h"
+#include "def_exports.h"
 
 namespace shimpool {
 
@@ -17,6 +18,9 @@ struct ShimSettings {
   unsigned idle_timeout_ms = 0;     // 0: never evict
   unsigned acquire_timeout_ms = 0;  // 0: wait as long as it takes
   std::string strategy = "copy";    // loader strategy: copy, memfd or namespace
+  // The real library to link into the shim (--embed), an absolute path; the
+  // runtime writes its instances from these bytes. Empty: none.
+  std::string embedded_library = {};
 };
 
 struct OutputFile {
@@ -24,7 +28,11 @@ struct OutputFile {
   std::string content;
 };
 
+// The shim's files: wrappers, version script, API header and .def file, the
+// .def listing `def_exports` (by default, default_def_exports(model)).
 std::vector<OutputFile> emit_shim(const ApiModel &model, const ShimSettings &settings);
+std::vector<OutputFile> emit_shim(const ApiModel &model, const ShimSettings &settings,
+                                  const std::vector<DefExport> &def_exports);
 
 // "toto" -> "SHIMPOOL_TOTO_": the prefix of the shim's environment variables.
 std::string environment_prefix(const std::string &shim_name);

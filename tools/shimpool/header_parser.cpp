@@ -2,6 +2,7 @@
 
 #include <clang/AST/ASTConsumer.h>
 #include <clang/AST/ASTContext.h>
+#include <clang/AST/Mangle.h>
 #include <clang/AST/RecursiveASTVisitor.h>
 #include <clang/Basic/DiagnosticOptions.h>
 #include <clang/Basic/SourceManager.h>
@@ -11,6 +12,7 @@
 #include <clang/Tooling/ArgumentsAdjusters.h>
 #include <clang/Tooling/CompilationDatabase.h>
 #include <clang/Tooling/Tooling.h>
+#include <llvm/IR/DataLayout.h>
 #include <llvm/Support/FileSystem.h>
 #include <llvm/Support/Path.h>
 #include <llvm/Support/raw_ostream.h>
@@ -247,7 +249,10 @@ class FunctionCollector : public clang::RecursiveASTVisitor<FunctionCollector> {
         headers_(std::move(headers)),
         out_(out),
         policy_(context.getPrintingPolicy()),
-        speller_(context, policy_) {
+        speller_(context, policy_),
+        symbol_names_(context),
+        global_prefix_(llvm::DataLayout(context.getTargetInfo().getDataLayoutString())
+                           .getGlobalPrefix()) {
     policy_.PolishForDeclaration = true;
     policy_.SuppressUnwrittenScope = true;
   }
@@ -481,8 +486,21 @@ class FunctionCollector : public clang::RecursiveASTVisitor<FunctionCollector> {
           return type.isRestrictQualified() || type->isVariablyModifiedType() ||
                  (type->isPointerType() && type->getPointeeType().isRestrictQualified());
         });
+    function.linker_symbol = def_spelling(decl, function.calling_convention);
     function.position = std::move(position);
     return function;
+  }
+
+  // The symbol Clang gives the function (and so its wrapper, which redeclares
+  // it) in the object file, as a .def file spells it: without the target's
+  // global prefix, which GNU ld and MSVC add back. Vectorcall names and
+  // fastcall ones ("@foo@8") never get the prefix.
+  std::string def_spelling(const clang::FunctionDecl *decl, CallingConvention convention) const {
+    std::string symbol = symbol_names_.getName(decl);
+    if (global_prefix_ != '\0' && !symbol.empty() && symbol.front() == global_prefix_ &&
+        convention != CallingConvention::VectorCall)
+      symbol.erase(0, 1);
+    return symbol;
   }
 
   // The function's type as a cast target. The sugar written on the declaration
@@ -584,6 +602,8 @@ class FunctionCollector : public clang::RecursiveASTVisitor<FunctionCollector> {
   std::vector<Function> &out_;
   clang::PrintingPolicy policy_;
   TypeSpeller speller_;
+  mutable clang::ASTNameGenerator symbol_names_;
+  char global_prefix_;  // '_' on i686 Windows and Darwin, none on ELF and x86_64 Windows
   std::set<std::string> seen_;
   std::set<const clang::VarDecl *> seen_data_;
   // Every function the named headers declare: the first declaration, and the one to describe.
@@ -600,6 +620,9 @@ class CollectAction : public clang::ASTFrontendAction {
                                                         llvm::StringRef) override {
     model_.language = compiler.getLangOpts().CPlusPlus ? SourceLanguage::CPlusPlus
                                                        : SourceLanguage::C;
+    const llvm::Triple &triple = compiler.getTarget().getTriple();
+    model_.target_triple = triple.str();
+    model_.windows_target = triple.isOSWindows();
     return std::make_unique<Consumer>(headers_, request_, model_);
   }
 

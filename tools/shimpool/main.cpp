@@ -5,12 +5,17 @@
 #include <fmt/core.h>
 #include <llvm/Support/raw_ostream.h>
 
+#include <llvm/Support/FileSystem.h>
+#include <llvm/Support/Path.h>
+
 #include <algorithm>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "binary_exports.h"
 #include "check_exports_command.h"
+#include "def_exports.h"
 #include "emitter.h"
 #include "header_parser.h"
 #include "list_command.h"
@@ -31,15 +36,18 @@ struct GenerateOptions {
   std::vector<std::string> policies;
   std::vector<std::string> allow, deny, variadic;  // selection; variadic NAME=TWIN
   std::string build_directory;                     // -p: holds compile_commands.json
+  std::string exports_from;                        // the original DLL whose exports the .def keeps
+  std::string embed;                               // the real library to link into the shim
   // Pool defaults: a flag given on the command line beats the policy file.
   std::optional<std::string> real_library, strategy;
   std::optional<unsigned> max_instances, min_instances, idle_timeout_ms, acquire_timeout_ms;
 };
 
 // The shim's defaults: built-in, then the policy file's [pool], then flags.
+// The real library's name is left empty when neither names it: its default
+// depends on the target (default_real_library).
 shimpool::ShimSettings settings_for(const GenerateOptions &options, const shimpool::ShimSettings &file) {
   shimpool::ShimSettings settings = file;
-  if (settings.real_library.empty()) settings.real_library = "lib" + options.name + ".real.so";
   if (options.real_library) settings.real_library = *options.real_library;
   if (options.max_instances) settings.max_instances = *options.max_instances;
   if (options.min_instances) settings.min_instances = *options.min_instances;
@@ -47,6 +55,52 @@ shimpool::ShimSettings settings_for(const GenerateOptions &options, const shimpo
   if (options.acquire_timeout_ms) settings.acquire_timeout_ms = *options.acquire_timeout_ms;
   if (options.strategy) settings.strategy = *options.strategy;
   return settings;
+}
+
+// The real library's name when no flag or policy file gives one: the embedded
+// file's own name, else NAME.real.dll on Windows targets, libNAME.real.so elsewhere.
+std::string default_real_library(const GenerateOptions &options, const shimpool::ApiModel &model) {
+  if (!options.embed.empty()) return llvm::sys::path::filename(options.embed).str();
+  return model.windows_target ? options.name + ".real.dll" : "lib" + options.name + ".real.so";
+}
+
+// The absolute path of the --embed file, or "" with the reason printed: it
+// must be a regular file (the assembler reads it when the shim is built).
+std::string embedded_library_path(const std::string &path) {
+  namespace fs = llvm::sys::fs;
+  fs::file_status status;
+  if (fs::status(path, status) || !fs::exists(status)) {
+    fmt::print(stderr, "shimpool: error: --embed '{}': no such file; give the path of the real "
+                       "library to link into the shim\n", path);
+    return "";
+  }
+  if (status.type() != fs::file_type::regular_file) {
+    fmt::print(stderr, "shimpool: error: --embed '{}' is not a regular file; give the path of the "
+                       "real library itself\n", path);
+    return "";
+  }
+  llvm::SmallString<256> absolute(path);
+  fs::make_absolute(absolute);
+  llvm::sys::path::remove_dots(absolute, /*remove_dot_dot=*/true);
+  return std::string(absolute);
+}
+
+// The .def exports: the default ones, or with --exports-from those that keep
+// the original DLL's names and ordinals; nullopt with the errors printed.
+std::optional<std::vector<shimpool::DefExport>> def_exports_for(const GenerateOptions &options,
+                                                                const shimpool::ApiModel &model) {
+  using namespace shimpool;
+  if (options.exports_from.empty()) return default_def_exports(model);
+  std::string error;
+  auto original = read_binary_exports(options.exports_from, error);
+  if (original) error = target_mismatch(model, *original, options.exports_from);
+  if (!error.empty()) {
+    fmt::print(stderr, "shimpool: error: --exports-from: {}\n", error);
+    return std::nullopt;
+  }
+  auto exports = def_exports_like(model, *original, options.exports_from, llvm::errs());
+  llvm::errs().flush();
+  return exports;
 }
 
 // Session entry points are named <function>_session: they must not collide
@@ -86,7 +140,11 @@ int run_generate(const GenerateOptions &options, const std::vector<std::string> 
   }
   const PolicyFile &file = policies->file;
   const std::vector<PolicyRule> &flag_rules = policies->flags;
-  const ShimSettings settings = settings_for(options, file.pool);
+  ShimSettings settings = settings_for(options, file.pool);
+  if (!options.embed.empty()) {
+    settings.embedded_library = embedded_library_path(options.embed);
+    if (settings.embedded_library.empty()) return kExitUsageError;
+  }
   if (settings.min_instances > settings.max_instances) {
     fmt::print(stderr, "shimpool: error: min_instances ({}) is above max_instances ({})\n",
                settings.min_instances, settings.max_instances);
@@ -127,7 +185,14 @@ int run_generate(const GenerateOptions &options, const std::vector<std::string> 
     return kExitInputError;
   }
   llvm::errs().flush();
-  if (std::string error = write_outputs(options.out, emit_shim(*model, settings)); !error.empty()) {
+  if (settings.real_library.empty()) settings.real_library = default_real_library(options, *model);
+  auto def_exports = def_exports_for(options, *model);
+  if (!def_exports) {
+    fmt::print(stderr, "shimpool: error: no shim generated; fix the errors above\n");
+    return kExitInputError;
+  }
+  if (std::string error = write_outputs(options.out, emit_shim(*model, settings, *def_exports));
+      !error.empty()) {
     fmt::print(stderr, "shimpool: error: {}\n", error);
     return kExitInputError;
   }
@@ -190,7 +255,15 @@ int main(int argc, char **argv) {
   auto *real_library_option = generate_command->add_option(
       "--real-library", real_library,
       "The original library: an absolute path, or a file name looked up next to the shim at "
-      "run time [default: lib<NAME>.real.so]");
+      "run time [default: lib<NAME>.real.so, <NAME>.real.dll for Windows targets, the "
+      "embedded file's name with --embed]");
+  generate_command->add_option("--exports-from", generate.exports_from,
+                               "The original DLL: the .def keeps its export names (decorated or "
+                               "not) and ordinals for the header functions")
+      ->check(CLI::ExistingFile);
+  generate_command->add_option("--embed", generate.embed,
+                               "The real library to link into the shim (.incbin); instances are "
+                               "written from these bytes");
   auto *max_option = generate_command->add_option("--max-instances", max_instances,
                                                   "Most instances loaded at once [default: 8]")
                          ->check(CLI::Range(1, 4096));
@@ -211,7 +284,8 @@ int main(int argc, char **argv) {
           ->check(CLI::IsMember({"copy", "memfd", "namespace"}));
   generate_command->footer(
       "Arguments after -- go to Clang (e.g. -- -Iinclude -DTOTO_API= -x c++).\n"
-      "Writes NAME_shim.c (or .cpp), NAME_shim.map and NAME_shimpool.h into --out, all or none.\n");
+      "Writes NAME_shim.c (or .cpp), NAME_shim.map, NAME_shim.def and NAME_shimpool.h into --out,\n"
+      "all or none.\n");
 
   const shimpool::ListCommand list_command = shimpool::add_list_command(app);
   const shimpool::CheckExportsCommand check_exports_command = shimpool::add_check_exports_command(app);
