@@ -1,7 +1,12 @@
 # shimpool_add_shim(<target>
 #   HEADERS <header>...                 headers whose functions the shim exports
-#   [REAL_LIBRARY <path|file name|target>] the original library (default: lib<NAME>.real.so
-#                                       next to the shim); generator expressions allowed
+#   [REAL_LIBRARY <path|file name|target>] the original library (default: lib<NAME>.real.so, or
+#                                       <NAME>.real.dll for Windows, next to the shim);
+#                                       generator expressions allowed
+#   [EMBED]                              carry the original's bytes inside the shim (one file
+#                                       to ship); REAL_LIBRARY must then name a file or target
+#   [EXPORTS_FROM <dll|target>]          Windows: reproduce this DLL's export names and
+#                                       ordinals exactly (default: REAL_LIBRARY, if a target)
 #   [NAME <name>]                        shim name (default: <target>); SHIMPOOL_<NAME>_* variables
 #   [OUTPUT_NAME <name>]                 file name of the shim, e.g. "toto" for libtoto.so
 #   [MAX_INSTANCES <n>]                  default upper bound of the pool
@@ -14,8 +19,8 @@
 # Creates <target>, an ordinary SHARED library: generated wrappers + the shimpool runtime.
 # Consumers linking <target> get <NAME>_shimpool.h (statistics) on their include path.
 function(shimpool_add_shim target)
-  cmake_parse_arguments(PARSE_ARGV 1 arg ""
-    "REAL_LIBRARY;NAME;OUTPUT_NAME;MAX_INSTANCES;LANGUAGE;POLICY_FILE"
+  cmake_parse_arguments(PARSE_ARGV 1 arg "EMBED"
+    "REAL_LIBRARY;NAME;OUTPUT_NAME;MAX_INSTANCES;LANGUAGE;POLICY_FILE;EXPORTS_FROM"
     "HEADERS;INCLUDE_DIRECTORIES;CLANG_ARGS;POLICIES")
   if(arg_UNPARSED_ARGUMENTS)
     message(FATAL_ERROR "shimpool_add_shim(${target}): unknown arguments: ${arg_UNPARSED_ARGUMENTS}")
@@ -55,6 +60,11 @@ function(shimpool_add_shim target)
     set(language CXX)
   endif()
   set(parse_args ${arg_CLANG_ARGS})
+  # Cross builds parse for the target (the toolchain files set the triple), so
+  # types, calling conventions and export decorations are the target's.
+  if(SHIMPOOL_TARGET_TRIPLE AND NOT parse_args MATCHES "(^|;)(--target|-target)")
+    list(PREPEND parse_args --target=${SHIMPOOL_TARGET_TRIPLE})
+  endif()
   if(arg_LANGUAGE STREQUAL "CXX" AND NOT "c++" IN_LIST parse_args)
     list(APPEND parse_args -x c++)
   endif()
@@ -63,12 +73,46 @@ function(shimpool_add_shim target)
   endforeach()
 
   set(real_library_option "")
+  set(real_library_file "")
   if(arg_REAL_LIBRARY)
     if(TARGET ${arg_REAL_LIBRARY})
-      set(real_library_option --real-library $<TARGET_FILE:${arg_REAL_LIBRARY}>)
+      set(real_library_file $<TARGET_FILE:${arg_REAL_LIBRARY}>)
     else()
-      set(real_library_option --real-library ${arg_REAL_LIBRARY})
+      set(real_library_file ${arg_REAL_LIBRARY})
     endif()
+    set(real_library_option --real-library ${real_library_file})
+  endif()
+  set(embed_option "")
+  set(generation_inputs "")  # library files the generator reads
+  if(arg_EMBED)
+    if(NOT arg_REAL_LIBRARY)
+      message(FATAL_ERROR "shimpool_add_shim(${target}): EMBED needs REAL_LIBRARY, the file or "
+                          "target whose bytes the shim carries")
+    endif()
+    if(NOT TARGET ${arg_REAL_LIBRARY})
+      cmake_path(ABSOLUTE_PATH real_library_file BASE_DIRECTORY ${CMAKE_CURRENT_SOURCE_DIR} NORMALIZE)
+    endif()
+    # Instances are written from the embedded bytes; the shim names them by file name.
+    set(embed_option --embed ${real_library_file} --real-library $<PATH:GET_FILENAME,${real_library_file}>)
+    set(real_library_option "")
+    # The wrapper .incbin's it: a new library regenerates, so recompiles, the wrapper.
+    list(APPEND generation_inputs ${real_library_file})
+  endif()
+  set(exports_option "")
+  if(arg_EXPORTS_FROM)
+    if(TARGET ${arg_EXPORTS_FROM})
+      set(exports_option --exports-from $<TARGET_FILE:${arg_EXPORTS_FROM}>)
+    else()
+      cmake_path(ABSOLUTE_PATH arg_EXPORTS_FROM BASE_DIRECTORY ${CMAKE_CURRENT_SOURCE_DIR} NORMALIZE)
+      set(exports_option --exports-from ${arg_EXPORTS_FROM})
+    endif()
+  elseif(WIN32 AND arg_REAL_LIBRARY AND TARGET ${arg_REAL_LIBRARY})
+    set(exports_option --exports-from $<TARGET_FILE:${arg_REAL_LIBRARY}>)
+  endif()
+  list(LENGTH exports_option exports_option_length)
+  if(exports_option_length EQUAL 2)
+    list(GET exports_option 1 exports_dependency)
+    list(APPEND generation_inputs ${exports_dependency})
   endif()
   set(max_option "")
   if(arg_MAX_INSTANCES)
@@ -93,14 +137,15 @@ function(shimpool_add_shim target)
     set(wrapper ${out_dir}/${arg_NAME}_shim.c)
   endif()
   set(version_script ${out_dir}/${arg_NAME}_shim.map)
+  set(def_file ${out_dir}/${arg_NAME}_shim.def)
   set(api_header ${out_dir}/${arg_NAME}_shimpool.h)
 
   add_custom_command(
-    OUTPUT ${wrapper} ${version_script} ${api_header}
+    OUTPUT ${wrapper} ${version_script} ${def_file} ${api_header}
     COMMAND $<TARGET_FILE:shimpool::shimpool> generate ${headers}
             --name ${arg_NAME} --out ${out_dir} ${real_library_option} ${max_option}
-            ${policy_options} -- ${parse_args}
-    DEPENDS ${headers} ${policy_dependencies} shimpool::shimpool
+            ${embed_option} ${exports_option} ${policy_options} -- ${parse_args}
+    DEPENDS ${headers} ${policy_dependencies} ${generation_inputs} shimpool::shimpool
     COMMENT "Generating shimpool shim ${arg_NAME} from ${arg_HEADERS}"
     COMMAND_EXPAND_LISTS
     VERBATIM)
@@ -117,13 +162,18 @@ function(shimpool_add_shim target)
   if(arg_OUTPUT_NAME)
     set_target_properties(${target} PROPERTIES OUTPUT_NAME ${arg_OUTPUT_NAME})
   endif()
-  if(NOT WIN32)
+  if(WIN32)
+    # The .def lists every export with its exact name (and ordinal).
+    target_sources(${target} PRIVATE ${def_file})
+  else()
     # --no-undefined: a shim missing part of its runtime fails here, not in the host.
     # -z nodelete: the runtime's context and upkeep thread outlive any dlclose.
     target_link_options(${target} PRIVATE
       "LINKER:--version-script=${version_script}" "LINKER:--no-undefined" "LINKER:-z,nodelete")
   endif()
-  if(arg_REAL_LIBRARY AND TARGET ${arg_REAL_LIBRARY})
-    add_dependencies(${target} ${arg_REAL_LIBRARY})
-  endif()
+  foreach(library IN ITEMS ${arg_REAL_LIBRARY} ${arg_EXPORTS_FROM})
+    if(TARGET ${library})
+      add_dependencies(${target} ${library})
+    endif()
+  endforeach()
 endfunction()

@@ -11,10 +11,9 @@
 // (2 for bad options).
 
 #include "toto.h"
+#include "host_support.h"
 
-#include <dlfcn.h>
 #include <stdlib.h>
-#include <unistd.h>
 
 #include <cctype>
 #include <charconv>
@@ -22,7 +21,6 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
-#include <latch>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -149,7 +147,7 @@ Tally call_and_check(int thread, int calls) {
 // of wrong results.
 long run_concurrent_calls(const Options &options) {
   std::vector<Tally> tallies(options.threads);
-  std::latch start(options.threads);
+  toto_host::Latch start(options.threads);
   {
     std::vector<std::jthread> threads;
     for (int t = 0; t < options.threads; ++t)
@@ -171,37 +169,15 @@ long run_concurrent_calls(const Options &options) {
   return wrong;
 }
 
-// A fresh private directory holding the event's (not yet existing) file;
-// both are removed on destruction.
-class EventPath {
- public:
-  EventPath() {
-    const char *tmp = std::getenv("TMPDIR");
-    std::string pattern = std::string(tmp && *tmp ? tmp : "/tmp") + "/toto-demo-XXXXXX";
-    if (!mkdtemp(pattern.data())) {
-      std::perror(("mkdtemp " + pattern).c_str());
-      std::exit(1);
-    }
-    dir_ = pattern;
-    path_ = dir_ + "/event";
-  }
-  ~EventPath() {
-    unlink(path_.c_str());
-    rmdir(dir_.c_str());
-  }
-  EventPath(const EventPath &) = delete;
-  EventPath &operator=(const EventPath &) = delete;
-  const char *c_str() const { return path_.c_str(); }
-
- private:
-  std::string dir_, path_;
-};
-
 // Workload 2: one thread waits for an event that another thread sets 100 ms
 // later. Returns whether the wait saw the event.
 bool run_wait_signal(const Options &options) {
-  EventPath event;
-  std::latch start(2);
+  toto_host::EventPath event;
+  if (!event.ok()) {
+    std::fprintf(stderr, "demo: %s\n", event.error().c_str());
+    std::exit(1);
+  }
+  toto_host::Latch start(2);
   int signalled = 0;
   long long waited_ms = 0;
   {
@@ -248,9 +224,9 @@ int main(int argc, char **argv) {
   g_serialize = options.serialize;
 
   const auto stats_fn =
-      reinterpret_cast<shimpool_stats_fn>(dlsym(RTLD_DEFAULT, "shimpool_toto_stats"));
-  std::printf("library: %s\n",
-              stats_fn ? "shimpool shim of libtoto.so" : "original libtoto.so");
+      reinterpret_cast<shimpool_stats_fn>(toto_host::shim_function("shimpool_toto_stats"));
+  std::printf("library: %s %s\n",
+              stats_fn ? "shimpool shim of" : "original", toto_host::kLibraryFile);
   std::printf("host: %d threads x %d calls%s\n", options.threads, options.calls,
               options.serialize ? ", every call behind one global mutex" : "");
 

@@ -6,17 +6,57 @@
  * so the races are reliably visible even on a machine with few cores.
  *
  * Build: cc -std=c11 -shared -fPIC -o libtoto.so toto.c -Wl,-soname,libtoto.so
+ *        x86_64-w64-mingw32-gcc -shared -o toto.dll toto.c
  */
 #define _POSIX_C_SOURCE 200809L
 
 #include "toto.h"
 
 #include <ctype.h>
+#include <string.h>
+
+/* The little the library needs from the system: yield, a millisecond clock
+ * and sleep, and a file that exists or not (the event). */
+#if defined(_WIN32)
+#define WIN32_LEAN_AND_MEAN
+#include <windows.h>
+
+static void yield(void) { SwitchToThread(); }
+static long long now_ms(void) { return (long long)GetTickCount64(); }
+static void sleep_one_ms(void) { Sleep(1); }
+static int file_exists(const char *path) { return GetFileAttributesA(path) != INVALID_FILE_ATTRIBUTES; }
+static void create_file(const char *path)
+{
+    HANDLE file = CreateFileA(path, GENERIC_WRITE, 0, NULL, OPEN_ALWAYS, FILE_ATTRIBUTE_NORMAL, NULL);
+    if (file != INVALID_HANDLE_VALUE)
+        CloseHandle(file);
+}
+#else
 #include <fcntl.h>
 #include <sched.h>
-#include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+static void yield(void) { sched_yield(); }
+static long long now_ms(void)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+}
+static void sleep_one_ms(void)
+{
+    const struct timespec one_ms = {0, 1000000};
+    nanosleep(&one_ms, NULL);
+}
+static int file_exists(const char *path) { return access(path, F_OK) == 0; }
+static void create_file(const char *path)
+{
+    int fd = open(path, O_CREAT | O_WRONLY, 0600);
+    if (fd >= 0)
+        close(fd);
+}
+#endif
 
 #define TOTO_TEXT_MAX 255
 
@@ -30,7 +70,7 @@ static int counter;                         /* toto_counter_add's state */
 static void linger(void)
 {
     volatile int spin = 0;
-    sched_yield();
+    yield();
     for (int i = 0; i < 300; ++i)
         spin = spin + 1;
 }
@@ -53,10 +93,10 @@ void toto_bar(char *text)
 
     memcpy(text_buffer, text, length);
     text_buffer[length] = '\0';
-    sched_yield();
+    yield();
     for (size_t i = 0; i < length; ++i) {
         if (i == length / 2)
-            sched_yield();
+            yield();
         text_buffer[i] = (char)toupper((unsigned char)text_buffer[i]);
     }
     memcpy(text, text_buffer, length);
@@ -68,32 +108,22 @@ int toto_apply(toto_callback fn, int value, void *context)
     return fn(value, context);
 }
 
-static long long now_ms(void)
-{
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000;
-}
-
 int toto_wait_event(const char *path, int timeout_ms)
 {
-    const struct timespec one_ms = {0, 1000000};
     long long deadline = now_ms() + timeout_ms;
 
     for (;;) {
-        if (access(path, F_OK) == 0)
+        if (file_exists(path))
             return 1;
         if (now_ms() >= deadline)
             return 0;
-        nanosleep(&one_ms, NULL);
+        sleep_one_ms();
     }
 }
 
 void toto_signal_event(const char *path)
 {
-    int fd = open(path, O_CREAT | O_WRONLY, 0600);
-    if (fd >= 0)
-        close(fd);
+    create_file(path);
 }
 
 int toto_sum3(int a, int b, int c)

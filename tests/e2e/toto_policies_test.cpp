@@ -2,7 +2,6 @@
 // the toto shim generated with examples/toto/toto.policy.toml ("policies") and
 // against one generated without it, where every function is pooled ("plain"):
 // each test asserts what the policy achieves and that it fails without it.
-#include <dlfcn.h>
 #include <stdlib.h>
 
 #include <gtest/gtest.h>
@@ -16,6 +15,7 @@
 #include <thread>
 #include <vector>
 
+#include "host_support.h"
 #include "toto_shimpool.h"
 
 namespace {
@@ -59,7 +59,7 @@ TEST(Sessions, DistinctSessionsHoldDistinctInstances) {
 }
 
 TEST(Broadcast, AnOptionSetOnceIsSeenByEveryInstanceEvenLaterOnes) {
-  std::string name = "opt-" + std::to_string(getpid());
+  std::string name = "opt-" + std::to_string(toto_host::process_id());
   {
     Sessions before(3);  // three live instances, reserved, while the option is set
     toto_set_option(name.c_str(), 42);

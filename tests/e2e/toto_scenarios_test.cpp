@@ -11,10 +11,9 @@
 // (set by ctest) and skips without it.
 
 #include "toto.h"
+#include "host_support.h"
 
-#include <dlfcn.h>
 #include <stdlib.h>
-#include <unistd.h>
 
 #include <cctype>
 #include <cerrno>
@@ -23,7 +22,6 @@
 #include <cstdio>
 #include <cstring>
 #include <future>
-#include <latch>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -68,8 +66,8 @@ const char *target_name(Target target) {
   do {                                                                                       \
     if (expected_target() == Target::unknown)                                                \
       GTEST_FAIL() << "SHIMPOOL_TEST_EXPECT is '" << expect_variable()                       \
-                   << "': set it to 'original' or 'shim', matching the libtoto.so that "     \
-                      "LD_LIBRARY_PATH makes this binary load";                              \
+                   << "': set it to 'original' or 'shim', matching the library that "        \
+                      "LD_LIBRARY_PATH (PATH on Windows) makes this binary load";            \
   } while (0)
 
 // Skips the test unless it runs against `target` (and fails without a target).
@@ -88,7 +86,7 @@ bool max_instances_is_one() {
 // ---- The shim's statistics ---------------------------------------------------
 
 shimpool_stats_fn stats_function() {
-  return reinterpret_cast<shimpool_stats_fn>(dlsym(RTLD_DEFAULT, "shimpool_toto_stats"));
+  return reinterpret_cast<shimpool_stats_fn>(toto_host::shim_function("shimpool_toto_stats"));
 }
 
 shimpool_stats read_stats() {
@@ -135,7 +133,7 @@ long wrong_results_of_thread(int thread, int calls) {
 // Runs `threads` threads at once, returns how many results were not exact.
 long count_wrong_results(int threads, int calls) {
   std::vector<long> wrong(threads);
-  std::latch start(threads);
+  toto_host::Latch start(threads);
   {
     std::vector<std::jthread> workers;
     for (int t = 0; t < threads; ++t)
@@ -149,43 +147,21 @@ long count_wrong_results(int threads, int calls) {
   return total;
 }
 
-// A fresh private directory for the event's file; both removed on destruction.
-class EventPath {
- public:
-  EventPath() {
-    const char *tmp = std::getenv("TMPDIR");
-    std::string pattern = std::string(tmp && *tmp ? tmp : "/tmp") + "/toto-test-XXXXXX";
-    if (mkdtemp(pattern.data())) dir_ = pattern, path_ = dir_ + "/event";
-  }
-  ~EventPath() {
-    if (dir_.empty()) return;
-    unlink(path_.c_str());
-    rmdir(dir_.c_str());
-  }
-  EventPath(const EventPath &) = delete;
-  EventPath &operator=(const EventPath &) = delete;
-  bool ok() const { return !dir_.empty(); }
-  const char *c_str() const { return path_.c_str(); }
-
- private:
-  std::string dir_, path_;
-};
-
 // Thread A waits for the event (up to timeout_ms); thread B sets it
 // signal_delay after A is about to wait. With host_mutex, both calls hold it,
 // as a host serializing all library calls would, and A takes it first.
 // Returns toto_wait_event's result.
 int wait_and_signal(int timeout_ms, std::chrono::milliseconds signal_delay,
                     std::mutex *host_mutex) {
-  EventPath event;
+  toto_host::EventPath event;
   if (!event.ok()) {
-    ADD_FAILURE() << "mkdtemp failed: " << std::strerror(errno);
+    ADD_FAILURE() << event.error();
     return -1;
   }
   auto host_lock = [host_mutex] {
     return host_mutex ? std::unique_lock(*host_mutex) : std::unique_lock<std::mutex>();
   };
-  std::latch waiter_ready(1);
+  toto_host::Latch waiter_ready(1);
   int result = -1;
   {
     std::jthread waiter([&] {
@@ -213,10 +189,11 @@ TEST(Library, IsTheExpectedOne) {
   REQUIRE_TARGET();
   const bool shim_loaded = stats_function() != nullptr;
   EXPECT_EQ(shim_loaded, expected_target() == Target::shim)
-      << "SHIMPOOL_TEST_EXPECT=" << expect_variable() << " but the libtoto.so loaded is the "
+      << "SHIMPOOL_TEST_EXPECT=" << expect_variable() << " but the " << toto_host::kLibraryFile
+      << " loaded is the "
       << (shim_loaded ? "shim (it exports shimpool_toto_stats)"
                       : "original (no shimpool_toto_stats)")
-      << ": check LD_LIBRARY_PATH";
+      << ": check LD_LIBRARY_PATH (PATH on Windows)";
 }
 
 TEST(Concurrency, FooAndBarResults) {
