@@ -21,6 +21,8 @@
 #   SHIMPOOL_EXE, RUNTIME_ARCHIVE  installed file names of the generator and runtime
 #   EXPECTED_VERSION     what `shimpool --version` must print
 #   SOURCE_DIR           shimpool's source tree (installed CMake files must not name it)
+#   EXPECTED_CONSUMER_TESTS  names of the consumer's tests that must each be run and
+#                        pass (by default any non-empty set of passing tests will do)
 cmake_minimum_required(VERSION 3.25)
 
 foreach(required IN ITEMS BUILD_DIR CONSUMER_SOURCE_DIR WORK_DIR)
@@ -213,6 +215,12 @@ run_step("ctest of the consumer"
   COMMAND "${CTEST_COMMAND}" --output-on-failure --no-tests=error ${ctest_config}
   WORKING_DIRECTORY "${consumer_build}")
 message(STATUS "consumer tests:\n${step_output}")
+foreach(test_name IN LISTS EXPECTED_CONSUMER_TESTS)
+  string(REPLACE "." "[.]" test_pattern "${test_name}")
+  if(NOT step_output MATCHES "Test +#[0-9]+: ${test_pattern} [.]+ +Passed")
+    fail("the consumer's test ${test_name} did not run and pass" "${step_output}")
+  endif()
+endforeach()
 
 cleanup()
 message(STATUS "InstallConsumerTest: PASSED")
