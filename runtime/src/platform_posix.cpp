@@ -28,33 +28,15 @@
 #include <vector>
 
 #include "elf_inspect.h"
+#include "loads_in_flight.h"
 #include "platform.h"
 
 namespace shimpool::platform {
 namespace {
 
-// Trivially destructible, so still valid while the process exits.
-std::atomic<int> g_loads_in_flight{0};
-std::atomic<bool> g_loading_stopped{false};
-
 // Set by the exit handler below: the process is ending, and threads may be
 // cut off anywhere once the exit handlers are done.
 std::atomic<bool> g_process_exiting{false};
-
-// Counts a load for stop_loading and the exit handler. Both sides write their
-// flag, then read the other's (sequentially consistent), so a load either is
-// waited for or sees the flag.
-struct InFlight {
-  InFlight() { g_loads_in_flight.fetch_add(1); }
-  ~InFlight() { g_loads_in_flight.fetch_sub(1); }
-  bool stopped() const { return g_loading_stopped.load(); }
-};
-
-void wait_for_loads_in_flight(int timeout_ms) noexcept {
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
-  while (g_loads_in_flight.load() > 0 && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-}
 
 // exit() (or returning from main) ends every other thread wherever it is once
 // the exit handlers have run: a thread between mkdtemp and rmdir would leave
@@ -580,17 +562,12 @@ bool is_available(LoadStrategy) { return true; }
 
 void *load_private_copy(const std::string &path, const LoadOptions &options, LoadError &error) {
   register_exit_handler_once();
-  InFlight in_flight;
-  if (in_flight.stopped()) {
+  LoadInFlight in_flight;
+  if (in_flight.refused()) {
     error = {LoadFailure::Loader, "loading stopped: the process is aborting"};
     return nullptr;
   }
   return Load(path, options, error).run();
-}
-
-void stop_loading(int timeout_ms) noexcept {
-  g_loading_stopped.store(true);
-  wait_for_loads_in_flight(timeout_ms);
 }
 
 void *find_symbol(void *library, const char *name) { return dlsym(library, name); }

@@ -17,26 +17,16 @@
 
 #include <algorithm>
 #include <atomic>
-#include <chrono>
 #include <cstdint>
 #include <random>
 #include <string>
-#include <thread>
 #include <vector>
 
+#include "loads_in_flight.h"
 #include "platform.h"
 
 namespace shimpool::platform {
 namespace {
-
-std::atomic<int> g_loads_in_flight{0};
-std::atomic<bool> g_loading_stopped{false};
-
-struct InFlight {
-  InFlight() { g_loads_in_flight.fetch_add(1); }
-  ~InFlight() { g_loads_in_flight.fetch_sub(1); }
-  bool stopped() const { return g_loading_stopped.load(); }
-};
 
 // ---------------------------------------------------------------------------
 // Text: paths are UTF-8 in the runtime, UTF-16 at the API.
@@ -352,19 +342,12 @@ void *load(const std::string &path, const LoadOptions &options, LoadError &error
 bool is_available(LoadStrategy strategy) { return strategy == LoadStrategy::Copy; }
 
 void *load_private_copy(const std::string &path, const LoadOptions &options, LoadError &error) {
-  InFlight in_flight;
-  if (in_flight.stopped()) {
+  LoadInFlight in_flight;
+  if (in_flight.refused()) {
     error = {LoadFailure::Loader, "loading stopped: the process is aborting"};
     return nullptr;
   }
   return load(path, options, error);
-}
-
-void stop_loading(int timeout_ms) noexcept {
-  g_loading_stopped.store(true);
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
-  while (g_loads_in_flight.load() > 0 && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
 }
 
 void *find_symbol(void *library, const char *name) {
