@@ -2,6 +2,7 @@
 """Turns runtime_bench's JSON output into docs/benchmarks.md and the scaling plot.
 
 Usage: report.py RESULTS.json OUT.md OUT.svg --compiler TEXT [--before BEFORE.json]
+                 [--generator GENERATOR_RESULTS.json]
 Standard library only: the SVG is written by hand.
 """
 import argparse
@@ -153,6 +154,7 @@ def policy_section(results):
         "pooled_call": "pooled call (for comparison)",
         "sticky_call": "sticky call (errno-style getter)",
         "broadcast_call": "broadcast call (recorded, replayed later on other instances)",
+        "broadcast_replay": "replay of one broadcast call on an instance that missed it",
         "call_inside_session": "call inside a thread-bound session",
         "session_begin_call_end": "session begin + call + end",
         "handle_session_call": "call through a handle-form session",
@@ -235,6 +237,21 @@ def headline(results):
     return "\n".join(lines)
 
 
+def generator_section(results):
+    rows = []
+    for name, b in sorted(results.items(), key=lambda item: item[1].get("functions", 0)):
+        if not name.startswith("Generate/"):
+            continue
+        count = int(b["functions"])
+        rows.append([f"{count:,}", ns(b["real_ns"]), f"{b['real_ns'] / count / 1e3:.1f} µs"])
+    return "\n".join([
+        "## Generator", "",
+        "`bench/generator_bench.cpp`: parsing a header with Clang and rendering every output "
+        "file into memory, for headers of 100 to 10,000 functions of mixed shapes (scalars, "
+        "strings, structs by value, callbacks, pointers).", "",
+        table(["functions", "parse + emit", "per function"], rows)])
+
+
 def polyline(points, color, dash=""):
     coords = " ".join(f"{x:.1f},{y:.1f}" for x, y in points)
     extra = f' stroke-dasharray="{dash}"' if dash else ""
@@ -308,6 +325,7 @@ def main():
     parser.add_argument("plot")
     parser.add_argument("--compiler", default="unknown")
     parser.add_argument("--before", help="results of the same run without the lock-free fast path")
+    parser.add_argument("--generator", help="generator_bench's results")
     args = parser.parse_args()
     context, results = load(args.results)
     before = load(args.before)[1] if args.before else None
@@ -342,6 +360,8 @@ def main():
         policy_section(results), "",
         creation_section(results), "",
     ]
+    if args.generator:
+        sections += [generator_section(load(args.generator)[1]), ""]
     with open(args.markdown, "w") as f:
         f.write("\n".join(sections))
     with open(args.plot, "w") as f:

@@ -2,41 +2,37 @@
 
 namespace shimpool {
 namespace {
-thread_local HeldLease t_held[kMaxPoolsHeldPerThread];
-
-struct LastInstance {
-  const Pool *pool = nullptr;
-  uint64_t serial = 0;
-};
-thread_local LastInstance t_last[kMaxPoolsHeldPerThread];
-thread_local unsigned t_last_next = 0;  // round robin once every slot is taken
+thread_local HeldLease t_entries[kMaxPoolsHeldPerThread];
+thread_local unsigned t_next_reused = 0;  // round robin over entries holding no lease
 }  // namespace
 
-uint64_t last_instance_of(const Pool *pool) {
-  for (const LastInstance &slot : t_last)
-    if (slot.pool == pool) return slot.serial;
-  return 0;
-}
-
-void remember_last_instance(const Pool *pool, uint64_t serial) {
-  for (LastInstance &slot : t_last)
-    if (slot.pool == pool || slot.pool == nullptr) {
-      slot = {pool, serial};
-      return;
+HeldLease *thread_entry(const Pool *pool) {
+  HeldLease *entries = t_entries;  // one thread-local lookup
+  HeldLease *unused = nullptr;
+  HeldLease *reusable = nullptr;
+  for (unsigned i = 0; i < kMaxPoolsHeldPerThread; ++i) {
+    HeldLease &entry = entries[i];
+    if (entry.pool == pool) return &entry;
+    if (!unused && entry.pool == nullptr) unused = &entry;
+  }
+  if (!unused) {
+    for (unsigned i = 0; i < kMaxPoolsHeldPerThread && !reusable; ++i) {
+      HeldLease &entry = entries[(t_next_reused + i) % kMaxPoolsHeldPerThread];
+      if (entry.depth == 0) reusable = &entry;
     }
-  t_last[t_last_next++ % kMaxPoolsHeldPerThread] = {pool, serial};
+    if (!reusable) return nullptr;
+    t_next_reused = static_cast<unsigned>(reusable - entries + 1) % kMaxPoolsHeldPerThread;
+  }
+  HeldLease *entry = unused ? unused : reusable;
+  *entry = HeldLease{};
+  entry->pool = pool;
+  return entry;
 }
 
 HeldLease *find_held_lease(const Pool *pool) {
-  for (HeldLease &slot : t_held)
-    if (slot.pool == pool) return &slot;
+  for (HeldLease &entry : t_entries)
+    if (entry.pool == pool) return entry.depth > 0 ? &entry : nullptr;
   return nullptr;
-}
-
-HeldLease *claim_held_lease(const Pool *pool) {
-  HeldLease *slot = find_held_lease(nullptr);
-  if (slot) *slot = HeldLease{pool, nullptr, 0, false};
-  return slot;
 }
 
 }  // namespace shimpool

@@ -1,6 +1,8 @@
-// The leases the current thread holds, one slot per pool. Kept in a fixed,
-// trivially destructible thread_local array: nothing to run at thread exit,
-// which matters when threads outlive a shim's use.
+// What the current thread knows about each pool it uses: the lease it holds
+// (for nesting) and the instance it last leased (for affinity and the sticky
+// policy). Kept in a fixed, trivially destructible thread_local array that one
+// scan searches: nothing to run at thread exit, which matters when threads
+// outlive a shim's use, and one lookup per call on the fast path.
 #pragma once
 
 #include <cstdint>
@@ -12,24 +14,28 @@ class Pool;
 
 struct HeldLease {
   const Pool *pool = nullptr;
-  Instance *instance = nullptr;
-  unsigned depth = 0;
+  Instance *instance = nullptr;  // the lease held while depth > 0
+  unsigned depth = 0;            // 0: no lease held; the entry only remembers last_serial
   // The instance belongs to a handle-form session, which returns it itself:
   // ending the lease must not give it back to the pool.
   bool borrowed = false;
-};
+  uint64_t last_serial = 0;  // the instance this thread last leased from `pool`, or 0
 
-// The slot of `pool` for this thread, or nullptr if the thread holds none.
-HeldLease *find_held_lease(const Pool *pool);
-// A free slot for `pool`, or nullptr when the thread already holds leases on
-// the maximum number of pools at once.
-HeldLease *claim_held_lease(const Pool *pool);
+  // Ends the held lease; keeps what the entry remembers.
+  void clear_lease() {
+    instance = nullptr;
+    depth = 0;
+    borrowed = false;
+  }
+};
 
 inline constexpr unsigned kMaxPoolsHeldPerThread = 8;
 
-// The serial of the instance this thread last leased from `pool`, or 0. Used
-// for affinity (an idle last instance is taken first) and the sticky policy.
-uint64_t last_instance_of(const Pool *pool);
-void remember_last_instance(const Pool *pool, uint64_t serial);
+// This thread's entry for `pool`. An entry that holds no lease is reused for a
+// new pool once all are taken. Returns nullptr only when the thread holds
+// leases on kMaxPoolsHeldPerThread other pools at once.
+HeldLease *thread_entry(const Pool *pool);
+// This thread's entry for `pool` if the thread holds a lease there, else nullptr.
+HeldLease *find_held_lease(const Pool *pool);
 
 }  // namespace shimpool

@@ -1,7 +1,6 @@
 // One private copy of the real library and its resolved function table.
 #pragma once
 
-#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -17,7 +16,6 @@ struct Instance {
   void *library = nullptr;        // platform handle of the loaded copy
   platform::ThreadSetup thread_setup;  // run by every thread before it calls in
   std::vector<void *> functions;  // real entry points, in the shim's slot order
-  std::chrono::steady_clock::time_point last_used{};  // guarded by the pool's mutex
   size_t broadcasts_applied = 0;  // replayed broadcast calls; touched only under a lease
 };
 

@@ -2,8 +2,15 @@
 // an optional timeout) when every instance is busy, prewarming, idle eviction,
 // and per-thread nesting so a callback that re-enters the shim reuses the
 // instance its thread already holds instead of deadlocking.
+//
+// Each instance sits in a slot whose state word says who may use it. A thread
+// takes its last instance back with one compare-and-swap on that word and
+// gives it back with one store: no lock while the thread's instance is idle.
+// Everything else (choosing another instance, creating, waiting, evicting)
+// runs under the pool's mutex and claims slots through the same word.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -27,6 +34,9 @@ struct PoolLimits {
 class Pool {
  public:
   using Clock = std::chrono::steady_clock;
+
+  // The most instances one pool holds; a larger maximum is lowered to it.
+  static constexpr unsigned kMaxInstances = 4096;  // as the configuration allows
 
   Pool(InstanceSource &source, PoolLimits limits);
   Pool(const Pool &) = delete;
@@ -64,29 +74,47 @@ class Pool {
   const PoolLimits &limits() const { return limits_; }
 
  private:
+  // One place for an instance. `state` packs the instance's serial with its
+  // tag (idle or busy); 0 means empty. Serials never repeat, so a stale
+  // expectation can never match a later instance in the same slot.
+  struct alignas(64) Slot {  // a cache line each: threads release different slots
+    std::atomic<uint64_t> state{0};
+    std::atomic<uint64_t> leases{0};       // written only by the lease holder
+    std::atomic<int64_t> released_at{0};   // steady-clock ns; kept only with eviction on
+    std::unique_ptr<Instance> instance;    // changed under mutex_ while the slot is not leased
+    bool pinned = false;                   // under mutex_
+  };
+
+  Slot *slot_of(uint64_t serial) const;  // nullptr for a serial no slot of this pool can hold
+  Instance *try_take(uint64_t serial);  // the compare-and-swap fast path
+  Instance *acquire_slow(std::string &error, uint64_t preferred, bool must_be_preferred);
   std::unique_ptr<Instance> create_distinct(std::string &error);  // called without mutex_
   bool is_distinct(const Instance &candidate) const;              // caller holds mutex_
-  Instance *acquire_locked(std::string &error, uint64_t preferred, bool must_be_preferred);
-  Instance *take_idle(uint64_t preferred);                        // caller holds mutex_
-  Instance *take_idle_serial(uint64_t serial);                    // caller holds mutex_
-  bool is_live(uint64_t serial) const;                            // caller holds mutex_
-  bool has_idle_serial(uint64_t serial) const;                    // caller holds mutex_
-  void notify_idle(std::unique_lock<std::mutex> &lock);           // unlocks
-  void add_live(std::unique_ptr<Instance> instance);              // caller holds mutex_
+  Instance *take_any_idle();                                      // caller holds mutex_
+  bool is_live(uint64_t serial) const;
+  Instance *add_live(std::unique_ptr<Instance> instance, bool leased);  // caller holds mutex_
+  void count_lease(const Instance &instance);
+  void wake_waiters();  // takes mutex_
 
   InstanceSource &source_;
   const PoolLimits limits_;
+  const std::unique_ptr<Slot[]> slots_;
+
+  // Threads that will sleep on idle_available_ or are about to re-check before
+  // sleeping; a release notifies only when this is not zero.
+  std::atomic<unsigned> waiters_{0};
+  std::atomic<Instance *> pinned_{nullptr};
 
   mutable std::mutex mutex_;
   std::condition_variable idle_available_;
-  std::vector<std::unique_ptr<Instance>> live_;
-  std::vector<Instance *> idle_;  // most recently released last
+  unsigned live_ = 0;
+  unsigned used_slots_ = 0;  // slots past this were never filled
   unsigned creating_ = 0;
-  uint64_t next_serial_ = 1;
+  uint64_t next_sequence_ = 1;
   unsigned particular_waiters_ = 0;
-  Instance *pinned_ = nullptr;
-
-  shimpool_stats counters_{};  // calls, waits, wait_ns, creations, failures, evictions, timeouts
+  // waits, wait_ns, creations, failures, evictions, timeouts, and the calls
+  // that got no instance or whose slot was evicted since.
+  shimpool_stats counters_{};
 };
 
 }  // namespace shimpool

@@ -7,33 +7,28 @@ namespace shimpool {
 bool enter_session(Pool &pool, shimpool_session &session, shimpool_lease &lease,
                    std::string &error) {
   session.mutex.lock();
-  HeldLease *slot = find_held_lease(&pool);
-  if (slot) {
-    lease.outer_instance = slot->instance;
-    lease.outer_depth = slot->depth;
-    lease.outer_borrowed = slot->borrowed;
-  } else if (!(slot = claim_held_lease(&pool))) {
+  HeldLease *entry = thread_entry(&pool);
+  if (!entry) {
     session.mutex.unlock();
     error = "this thread already holds leases on " + std::to_string(kMaxPoolsHeldPerThread) +
             " pools at once; nested calls across that many shims are not supported";
     return false;
-  } else {
-    lease.outer_instance = nullptr;
-    lease.outer_depth = 0;
-    lease.outer_borrowed = 0;
   }
-  *slot = HeldLease{&pool, session.instance, 1, true};
+  lease.outer_instance = entry->instance;
+  lease.outer_depth = entry->depth;
+  lease.outer_borrowed = entry->borrowed;
+  entry->instance = session.instance;
+  entry->depth = 1;
+  entry->borrowed = true;
   lease.instance = session.instance;
   return true;
 }
 
 void leave_session(Pool &pool, shimpool_session &session, shimpool_lease &lease) {
-  if (HeldLease *slot = find_held_lease(&pool)) {
-    if (lease.outer_depth > 0)
-      *slot = HeldLease{&pool, static_cast<Instance *>(lease.outer_instance), lease.outer_depth,
-                        lease.outer_borrowed != 0};
-    else
-      *slot = HeldLease{};
+  if (HeldLease *entry = find_held_lease(&pool)) {
+    entry->instance = static_cast<Instance *>(lease.outer_instance);
+    entry->depth = lease.outer_depth;
+    entry->borrowed = lease.outer_borrowed != 0;
   }
   session.mutex.unlock();
 }
