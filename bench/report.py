@@ -79,7 +79,7 @@ def call_section(results, before):
                        f"×{b['real_ns'] / d['real_ns']:.1f})")
         rows.append(row)
     if before:
-        row = ["shimpool shim, before the lock-free fast path"]
+        row = ["shimpool shim before the lock-free fast path (an earlier run, same machine)"]
         for t in threads:
             b = before.get(f"Call/shim/threads:{t}")
             row.append(ns(b["real_ns"]) if b else "–")

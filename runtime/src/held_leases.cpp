@@ -6,7 +6,7 @@ thread_local HeldLease t_entries[kMaxPoolsHeldPerThread];
 thread_local unsigned t_next_reused = 0;  // round robin over entries holding no lease
 }  // namespace
 
-HeldLease *thread_entry(const Pool *pool) {
+HeldLease *thread_entry(Pool *pool) {
   HeldLease *entries = t_entries;  // one thread-local lookup
   HeldLease *unused = nullptr;
   HeldLease *reusable = nullptr;

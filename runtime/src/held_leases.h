@@ -13,7 +13,7 @@ struct Instance;
 class Pool;
 
 struct HeldLease {
-  const Pool *pool = nullptr;
+  Pool *pool = nullptr;
   Instance *instance = nullptr;  // the lease held while depth > 0
   unsigned depth = 0;            // 0: no lease held; the entry only remembers last_serial
   // The instance belongs to a handle-form session, which returns it itself:
@@ -34,7 +34,7 @@ inline constexpr unsigned kMaxPoolsHeldPerThread = 8;
 // This thread's entry for `pool`. An entry that holds no lease is reused for a
 // new pool once all are taken. Returns nullptr only when the thread holds
 // leases on kMaxPoolsHeldPerThread other pools at once.
-HeldLease *thread_entry(const Pool *pool);
+HeldLease *thread_entry(Pool *pool);
 // This thread's entry for `pool` if the thread holds a lease there, else nullptr.
 HeldLease *find_held_lease(const Pool *pool);
 

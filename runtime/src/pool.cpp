@@ -54,7 +54,7 @@ Pool::~Pool() {
     if (slots_[i].instance) source_.destroy(*slots_[i].instance);
 }
 
-Instance *Pool::enter(std::string &error, Preference preference) {
+Instance *Pool::enter(std::string &error, Preference preference, HeldLease **held) {
   HeldLease *entry = thread_entry(this);
   if (!entry) {
     error = "this thread already holds leases on " + std::to_string(kMaxPoolsHeldPerThread) +
@@ -64,6 +64,7 @@ Instance *Pool::enter(std::string &error, Preference preference) {
   if (entry->depth > 0) {
     ++entry->depth;  // a callback or a thread-bound session: same instance
     source_.on_lease(*entry->instance);
+    if (held) *held = entry;
     return entry->instance;
   }
   Instance *instance = acquire(error, entry->last_serial, preference == Preference::Sticky);
@@ -80,18 +81,23 @@ Instance *Pool::enter(std::string &error, Preference preference) {
   entry->depth = 1;
   entry->borrowed = false;
   entry->last_serial = instance->serial;
+  if (held) *held = entry;
   return instance;
 }
 
 bool Pool::leave() {
   HeldLease *entry = find_held_lease(this);
   if (!entry) return false;
-  if (--entry->depth > 0) return true;
-  Instance *instance = entry->instance;
-  const bool borrowed = entry->borrowed;
-  entry->clear_lease();
-  if (!borrowed) release(instance);
+  leave(*entry);
   return true;
+}
+
+void Pool::leave(HeldLease &held) {
+  if (--held.depth > 0) return;
+  Instance *instance = held.instance;
+  const bool borrowed = held.borrowed;
+  held.clear_lease();
+  if (!borrowed) release(instance);
 }
 
 Pool::Slot *Pool::slot_of(uint64_t serial) const {

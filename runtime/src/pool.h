@@ -24,6 +24,8 @@
 
 namespace shimpool {
 
+struct HeldLease;
+
 struct PoolLimits {
   unsigned min_instances = 0;  // kept loaded (prewarmed, never evicted below)
   unsigned max_instances = 1;
@@ -51,10 +53,14 @@ class Pool {
 
   // Leases an instance for this thread, or returns the one it already holds
   // (nesting). Returns nullptr with `error` set when no instance can be had.
-  Instance *enter(std::string &error, Preference preference = Preference::Affinity);
+  // `held`, if given, receives the thread's record of the lease for leave(HeldLease &).
+  Instance *enter(std::string &error, Preference preference = Preference::Affinity,
+                  HeldLease **held = nullptr);
   // Ends the innermost lease of this thread on this pool. Returns false when
   // the thread holds no lease here.
   bool leave();
+  // The same, given the record enter() returned on this thread: no lookup.
+  void leave(HeldLease &held);
 
   // Leases an instance with no thread attached (handle-form sessions).
   Instance *acquire(std::string &error, uint64_t preferred = 0, bool must_be_preferred = false);

@@ -6,6 +6,7 @@
 #include <cwchar>
 
 #include "errors.h"
+#include "held_leases.h"
 #include "shim_context.h"
 #include "sessions.h"
 #include "shimpool/shim_runtime.h"
@@ -24,22 +25,27 @@ void copy_message(const std::string &text, char *out, size_t size) {
 
 }  // namespace
 
-extern "C" void *const *shimpool_enter(shimpool_shim *shim, shimpool_lease *lease) {
+namespace {
+
+void *const *enter(shimpool_shim *shim, shimpool_lease *lease, shimpool::Pool::Preference preference) {
   ShimContext &context = ShimContext::of(shim);
   std::string error;
-  Instance *instance = context.pool().enter(error);
+  shimpool::HeldLease *held = nullptr;
+  Instance *instance = context.pool().enter(error, preference, &held);
   if (!instance) shimpool::fail(shim, error);
   lease->instance = instance;
+  lease->held = held;
   return instance->functions.data();
 }
 
+}  // namespace
+
+extern "C" void *const *shimpool_enter(shimpool_shim *shim, shimpool_lease *lease) {
+  return enter(shim, lease, shimpool::Pool::Preference::Affinity);
+}
+
 extern "C" void *const *shimpool_enter_sticky(shimpool_shim *shim, shimpool_lease *lease) {
-  ShimContext &context = ShimContext::of(shim);
-  std::string error;
-  Instance *instance = context.pool().enter(error, shimpool::Pool::Preference::Sticky);
-  if (!instance) shimpool::fail(shim, error);
-  lease->instance = instance;
-  return instance->functions.data();
+  return enter(shim, lease, shimpool::Pool::Preference::Sticky);
 }
 
 extern "C" void *const *shimpool_direct(shimpool_shim *shim) {
@@ -70,8 +76,10 @@ extern "C" const wchar_t *shimpool_keep_wstring(shimpool_shim *, const wchar_t *
   return copy;
 }
 
-extern "C" void shimpool_leave(shimpool_shim *shim, shimpool_lease *) {
-  ShimContext::of(shim).pool().leave();
+extern "C" void shimpool_leave(shimpool_shim *, shimpool_lease *lease) {
+  // The record enter() filled in on this thread: its pool is the shim's.
+  auto *held = static_cast<shimpool::HeldLease *>(lease->held);
+  held->pool->leave(*held);
 }
 
 extern "C" int shimpool_get_stats(shimpool_shim *shim, shimpool_stats *out, size_t out_size) {

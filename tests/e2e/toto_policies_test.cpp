@@ -81,13 +81,21 @@ TEST(Broadcast, AnOptionSetOnceIsSeenByEveryInstanceEvenLaterOnes) {
 
 TEST(Sticky, TheErrorIsReadWhereTheFailingCallRan) {
   EXPECT_EQ(toto_parse_number("12x"), -1);  // error 3, on the instance this thread used
-  // Another caller reserves the most recently released instance: ours.
+  const void *ours = toto_instance_id();    // affinity: the same instance
+  // Another caller reserves that instance: it opens sessions until it holds it,
+  // then gives the others back.
   std::promise<void> reserved;
   auto other = std::async(std::launch::async, [&] {
-    shimpool_session *session = shimpool_toto_session_open();
+    std::vector<shimpool_session *> others;
+    shimpool_session *held = nullptr;
+    while (!held) {
+      shimpool_session *session = shimpool_toto_session_open();
+      (toto_instance_id_session(session) == ours ? held : others.emplace_back()) = session;
+    }
+    for (shimpool_session *session : others) shimpool_toto_session_close(session);
     reserved.set_value();
     std::this_thread::sleep_for(100ms);
-    shimpool_toto_session_close(session);
+    shimpool_toto_session_close(held);
   });
   reserved.get_future().wait();
   const int error = toto_last_error();

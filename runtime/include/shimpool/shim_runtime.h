@@ -68,6 +68,7 @@ typedef struct shimpool_shim {
 /* Filled by shimpool_enter, handed back to shimpool_leave. */
 typedef struct shimpool_lease {
   void *instance;
+  void *held; /* the thread's record of the lease: leaving needs no lookup */
   /* Session calls only: the thread's own lease they stand in for meanwhile. */
   void *outer_instance;
   unsigned outer_depth;
