@@ -5,6 +5,9 @@
 #                                       generator expressions allowed
 #   [EMBED]                              carry the original's bytes inside the shim (one file
 #                                       to ship); REAL_LIBRARY must then name a file or target
+#   [PIN_SHA256 [<hex>]]                 refuse to load any real library without this SHA-256;
+#                                       alone: the digest of the REAL_LIBRARY target (or EMBED
+#                                       file) as built, or of the REAL_LIBRARY file at configure time
 #   [EXPORTS_FROM <dll|target>]          Windows: reproduce this DLL's export names and
 #                                       ordinals exactly (default: REAL_LIBRARY, if a target)
 #   [NAME <name>]                        shim name (default: <target>); SHIMPOOL_<NAME>_* variables
@@ -20,7 +23,7 @@
 # Consumers linking <target> get <NAME>_shimpool.h (statistics) on their include path.
 function(shimpool_add_shim target)
   cmake_parse_arguments(PARSE_ARGV 1 arg "EMBED"
-    "REAL_LIBRARY;NAME;OUTPUT_NAME;MAX_INSTANCES;LANGUAGE;POLICY_FILE;EXPORTS_FROM"
+    "REAL_LIBRARY;NAME;OUTPUT_NAME;MAX_INSTANCES;LANGUAGE;POLICY_FILE;EXPORTS_FROM;PIN_SHA256"
     "HEADERS;INCLUDE_DIRECTORIES;CLANG_ARGS;POLICIES")
   if(arg_UNPARSED_ARGUMENTS)
     message(FATAL_ERROR "shimpool_add_shim(${target}): unknown arguments: ${arg_UNPARSED_ARGUMENTS}")
@@ -98,6 +101,35 @@ function(shimpool_add_shim target)
     # The wrapper .incbin's it: a new library regenerates, so recompiles, the wrapper.
     list(APPEND generation_inputs ${real_library_file})
   endif()
+  # Integrity pinning: the digest given, or the one of the library being shimmed.
+  set(pin_option "")
+  if("PIN_SHA256" IN_LIST arg_KEYWORDS_MISSING_VALUES)
+    if(arg_EMBED OR (arg_REAL_LIBRARY AND TARGET ${arg_REAL_LIBRARY}))
+      # The generator hashes the file it names or embeds; a rebuilt library regenerates the shim.
+      set(pin_option --pin-sha256)
+      list(APPEND generation_inputs ${real_library_file})
+    else()
+      set(pinned_file "${arg_REAL_LIBRARY}")
+      if(pinned_file)
+        cmake_path(ABSOLUTE_PATH pinned_file BASE_DIRECTORY ${CMAKE_CURRENT_SOURCE_DIR} NORMALIZE)
+      endif()
+      if(NOT pinned_file OR NOT EXISTS "${pinned_file}" OR IS_DIRECTORY "${pinned_file}")
+        message(FATAL_ERROR "shimpool_add_shim(${target}): PIN_SHA256 without a digest hashes "
+                            "REAL_LIBRARY, which must then name a target or an existing file "
+                            "('${arg_REAL_LIBRARY}' is neither); give the digest: PIN_SHA256 <hex>")
+      endif()
+      file(SHA256 "${pinned_file}" pinned_digest)
+      set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${pinned_file}")
+      set(pin_option --pin-sha256=${pinned_digest})
+    endif()
+  elseif(DEFINED arg_PIN_SHA256)
+    string(LENGTH "${arg_PIN_SHA256}" pin_length)
+    if(NOT arg_PIN_SHA256 MATCHES "^[0-9a-fA-F]+$" OR NOT pin_length EQUAL 64)
+      message(FATAL_ERROR "shimpool_add_shim(${target}): PIN_SHA256 '${arg_PIN_SHA256}' is not a "
+                          "SHA-256 digest (64 hexadecimal digits, as sha256sum prints it)")
+    endif()
+    set(pin_option --pin-sha256=${arg_PIN_SHA256})
+  endif()
   # The DLL whose export names and ordinals the .def reproduces.
   set(exports_file "")
   if(arg_EXPORTS_FROM AND TARGET ${arg_EXPORTS_FROM})
@@ -143,7 +175,7 @@ function(shimpool_add_shim target)
     OUTPUT ${wrapper} ${version_script} ${def_file} ${api_header}
     COMMAND $<TARGET_FILE:shimpool::shimpool> generate ${headers}
             --name ${arg_NAME} --out ${out_dir} ${real_library_option} ${max_option}
-            ${embed_option} ${exports_option} ${policy_options} -- ${parse_args}
+            ${embed_option} ${exports_option} ${pin_option} ${policy_options} -- ${parse_args}
     DEPENDS ${headers} ${policy_dependencies} ${generation_inputs} shimpool::shimpool
     COMMENT "Generating shimpool shim ${arg_NAME} from ${arg_HEADERS}"
     COMMAND_EXPAND_LISTS

@@ -1,8 +1,11 @@
 #include "config.h"
 
+#include <cctype>
 #include <charconv>
+#include <string_view>
 
 #include "platform.h"
+#include "sha256.h"
 
 namespace shimpool {
 
@@ -50,6 +53,15 @@ std::optional<Config> load_config(const shimpool_shim_desc &desc,
     config.embedded = {desc.embedded_begin, desc.embedded_end};
   config.temp_directory = platform::environment(variable_name(desc, "TMPDIR"))
                               .value_or(platform::default_temp_directory());
+  if (desc.sha256 && *desc.sha256) {
+    if (!is_sha256_hex(desc.sha256)) {
+      error = std::string("the shim's pinned SHA-256 '") + desc.sha256 +
+              "' is not 64 hexadecimal digits; regenerate the shim with --pin-sha256";
+      return std::nullopt;
+    }
+    for (char c : std::string_view(desc.sha256))
+      config.sha256 += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
 
   unsigned max = desc.max_instances ? desc.max_instances : 1;
   unsigned min = desc.min_instances;

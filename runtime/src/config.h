@@ -18,6 +18,9 @@ struct Config {
   // instances are copied from real_library, which then only names them.
   std::span<const unsigned char> embedded;
   std::string temp_directory;
+  // The SHA-256 every instance's bytes must have, lower-case hex; empty when
+  // not pinned. Not overridable at run time: that is the point of pinning.
+  std::string sha256;
   PoolLimits limits;
   platform::LoadStrategy strategy = platform::LoadStrategy::Copy;
 };

@@ -9,7 +9,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <bit>
+#include <cstdint>
 #include <cctype>
 #include <cerrno>
 #include <cstring>
@@ -83,6 +85,27 @@ template <typename T>
 class Parser {
  public:
   explicit Parser(const Image &image) : image_(image) {}
+
+  // Where the last loadable segment's file bytes end (the program headers
+  // count too); nullopt when the headers themselves cannot be read.
+  std::optional<std::uint64_t> needed_size() {
+    if (!image_.read(0, header_)) return std::nullopt;
+    if (header_.e_phentsize != sizeof(typename T::Phdr)) return std::nullopt;
+    // Saturating: damaged headers may hold any value.
+    auto end_of = [](std::uint64_t offset, std::uint64_t size) {
+      return size > UINT64_MAX - offset ? UINT64_MAX : offset + size;
+    };
+    std::uint64_t end =
+        end_of(header_.e_phoff, std::uint64_t{header_.e_phnum} * sizeof(typename T::Phdr));
+    for (unsigned i = 0; i < header_.e_phnum; ++i) {
+      typename T::Phdr segment;
+      if (!image_.read(header_.e_phoff + std::uint64_t{i} * sizeof segment, segment))
+        return end;  // the table runs past the end: already too long
+      if (segment.p_type == PT_LOAD)
+        end = std::max(end, end_of(segment.p_offset, segment.p_filesz));
+    }
+    return end;
+  }
 
   std::optional<ElfInfo> run(std::string &error) {
     if (!image_.read(0, header_)) return fail(error, "truncated ELF header");
@@ -260,6 +283,36 @@ std::optional<ElfInfo> inspect(std::span<const std::byte> image, std::string &er
   if (ident[EI_CLASS] == ELFCLASS32) return Parser<Elf32>(bounded).run(error);
   error = "an ELF file of unknown class";
   return std::nullopt;
+}
+
+std::string truncation(std::span<const std::byte> image) {
+  if (image.size() < EI_NIDENT || std::memcmp(image.data(), ELFMAG, SELFMAG) != 0) return "";
+  const auto ident = reinterpret_cast<const unsigned char *>(image.data());
+  const unsigned char native =
+      std::endian::native == std::endian::little ? ELFDATA2LSB : ELFDATA2MSB;
+  if (ident[EI_DATA] != native) return "";
+  Image bounded(image);
+  std::optional<std::uint64_t> needed;
+  if (ident[EI_CLASS] == ELFCLASS64) needed = Parser<Elf64>(bounded).needed_size();
+  if (ident[EI_CLASS] == ELFCLASS32) needed = Parser<Elf32>(bounded).needed_size();
+  if (!needed || *needed <= image.size()) return "";
+  return "it holds " + std::to_string(image.size()) + " bytes, but its program headers say " +
+         std::to_string(*needed) + " (the file is truncated or damaged)";
+}
+
+std::string file_truncation(const std::string &path) {
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  struct stat info {};
+  std::string result;
+  if (fd >= 0 && fstat(fd, &info) == 0 && info.st_size > 0) {
+    void *map = mmap(nullptr, info.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+    if (map != MAP_FAILED) {
+      result = truncation({static_cast<const std::byte *>(map), static_cast<size_t>(info.st_size)});
+      munmap(map, info.st_size);
+    }
+  }
+  if (fd >= 0) close(fd);
+  return result;
 }
 
 std::optional<ElfInfo> inspect_file(const std::string &path, std::string &error) {

@@ -38,6 +38,14 @@ std::optional<ElfInfo> inspect(std::span<const std::byte> image, std::string &er
 // The same for a file, mapped read-only for the duration of the call.
 std::optional<ElfInfo> inspect_file(const std::string &path, std::string &error);
 
+// Why an ELF file must not be given to the loader: its program headers or
+// loadable segments run past its end. ld.so maps such segments anyway and the
+// process dies of SIGBUS when it touches them. Empty when the file is whole,
+// and for anything that is not an ELF file of this byte order (the loader
+// refuses those cleanly itself).
+std::string truncation(std::span<const std::byte> image);
+std::string file_truncation(const std::string &path);
+
 // The RUNPATH/RPATH entries that name $ORIGIN (or ${ORIGIN}), with it replaced
 // by `origin`: the directories a relocated copy would no longer search.
 std::vector<std::string> origin_directories(const ElfInfo &info, const std::string &origin);

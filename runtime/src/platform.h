@@ -31,6 +31,9 @@ enum class LoadWarning {
   UniqueSymbols,   // STB_GNU_UNIQUE symbols: state shared between copies, pinned instances
   StaticTls,       // initial-exec TLS: every instance takes static TLS space
   NeverUnloaded,   // DF_1_NODELETE: unloading an instance frees nothing
+  // Another user could rename entries of the temp directory (or of a directory
+  // above it), so a copy there could be swapped: loaded from memory instead.
+  UnsafeTempDirectory,
 };
 
 // Called on the loading thread, possibly on several threads at once, with a
@@ -50,6 +53,17 @@ struct LoadOptions {
   // instance is written from them, and the path only names the library (in
   // messages and copies) and the directory its dependencies are looked up in.
   std::span<const unsigned char> image;
+  // The SHA-256 the library must have (64 lower-case hex digits; empty: not
+  // pinned). The loader hashes the bytes of the private copy it wrote and
+  // loads that copy only if they match: what is loaded is what was hashed.
+  // With Namespace, the instance is loaded from such a copy in memory instead
+  // of the original file.
+  std::string sha256;
+  // Called with the path the loader is about to map (the private copy, a
+  // /proc/self/fd path, or the original), after the copy was written and
+  // checked. For tests that play an attacker at the worst moment.
+  void (*before_load)(void *context, const char *path) = nullptr;
+  void *before_load_context = nullptr;
 };
 
 // What a failed load was stuck on, so the caller can say which setting to change.
@@ -62,6 +76,7 @@ enum class LoadFailure {
   // descriptors); the message names the limit and the tunable that raises it.
   LoaderLimit,
   Strategy,  // the strategy cannot work in this process (e.g. DEEPBIND under a sanitizer)
+  Integrity,  // the library's bytes do not have the pinned SHA-256
 };
 
 struct LoadError {

@@ -6,6 +6,7 @@
 
 #include "loads_in_flight.h"
 #include "platform.h"
+#include "platform_common.h"
 
 namespace shimpool::platform {
 namespace {
@@ -27,6 +28,14 @@ void wait_for_loads_in_flight(int timeout_ms) noexcept {
 void stop_loading(int timeout_ms) noexcept {
   g_loading_stopped.store(true);
   wait_for_loads_in_flight(timeout_ms);
+}
+
+LoadError integrity_mismatch(const std::string &path, bool embedded, const std::string &expected,
+                             const std::string &actual) {
+  return {LoadFailure::Integrity,
+          (embedded ? "the library embedded in the shim as " : "the real library ") + path +
+              " does not have the SHA-256 the shim is pinned to (expected " + expected +
+              ", found " + actual + "), so it was not loaded"};
 }
 
 std::optional<LoadStrategy> parse_load_strategy(std::string_view text) {

@@ -4,13 +4,13 @@
 //    process is killed later;
 //  - memfd: a byte copy in an anonymous memory file, dlopen'd by /proc path;
 //  - namespace: the original file, dlmopen'd into a new link-map namespace.
-#include <cxxabi.h>
+// A pinned library (LoadOptions::sha256) is always loaded from a private copy
+// whose bytes were hashed: what is loaded is what was checked.
 #include <dlfcn.h>
 #include <locale.h>
 #include <fcntl.h>
 #include <link.h>
 #include <sys/mman.h>
-#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
@@ -22,6 +22,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <mutex>
 #include <span>
 #include <thread>
@@ -30,9 +31,20 @@
 #include "elf_inspect.h"
 #include "loads_in_flight.h"
 #include "platform.h"
+#include "platform_common.h"
+#include "platform_posix_files.h"
+#include "platform_posix_messages.h"
+#include "sha256.h"
 
 namespace shimpool::platform {
 namespace {
+
+using posix::loader_refused;
+using posix::never_unloaded_warning;
+using posix::sanitizer_in_process;
+using posix::static_tls_warning;
+using posix::unique_symbols_warning;
+using posix::warn;
 
 // Set by the exit handler below: the process is ending, and threads may be
 // cut off anywhere once the exit handlers are done.
@@ -65,57 +77,6 @@ std::string errno_text(int error) { return std::strerror(error); }
 std::string base_name(const std::string &path) {
   auto slash = path.find_last_of('/');
   return slash == std::string::npos ? path : path.substr(slash + 1);
-}
-
-// Writes all of `bytes` to `to`.
-bool write_all(int to, std::span<const unsigned char> bytes, std::string &error) {
-  while (!bytes.empty()) {
-    ssize_t n = write(to, bytes.data(), bytes.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      error = n < 0 ? errno_text(errno) : "short write";
-      return false;
-    }
-    bytes = bytes.subspan(static_cast<size_t>(n));
-  }
-  return true;
-}
-
-// Kernel-side copy where the filesystem allows it, plain read/write otherwise.
-bool copy_contents(int from, int to, off_t size, std::string &error) {
-  off_t done = 0;
-  while (done < size) {
-    ssize_t n = copy_file_range(from, nullptr, to, nullptr, static_cast<size_t>(size - done), 0);
-    if (n <= 0) break;
-    done += n;
-  }
-  while (done < size) {
-    ssize_t n = sendfile(to, from, &done, static_cast<size_t>(size - done));
-    if (n <= 0) break;
-  }
-  if (done < size && lseek(from, done, SEEK_SET) == done && lseek(to, done, SEEK_SET) == done) {
-    char buffer[1 << 16];
-    while (done < size) {
-      ssize_t n = read(from, buffer, sizeof buffer);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) break;
-      for (ssize_t written = 0; written < n;) {
-        ssize_t w = write(to, buffer + written, static_cast<size_t>(n - written));
-        if (w < 0 && errno == EINTR) continue;
-        if (w <= 0) {
-          error = errno_text(errno);
-          return false;
-        }
-        written += w;
-      }
-      done += n;
-    }
-  }
-  if (done < size) {
-    error = errno ? errno_text(errno) : "short copy";
-    return false;
-  }
-  return true;
 }
 
 // ---------------------------------------------------------------------------
@@ -192,98 +153,6 @@ bool still_mapped(const Mapping &mapping) {
 }
 
 // ---------------------------------------------------------------------------
-// Messages
-
-void warn(const LoadOptions &options, LoadWarning kind, const std::string &message) {
-  if (options.warn) options.warn(options.warn_context, kind, message.c_str());
-}
-
-std::string demangled(const std::string &symbol) {
-  int status = 0;
-  char *text = abi::__cxa_demangle(symbol.c_str(), nullptr, nullptr, &status);
-  std::string result = status == 0 && text ? text : symbol;
-  std::free(text);
-  return result;
-}
-
-std::string unique_symbols_warning(const std::string &path, const elf::ElfInfo &info,
-                                   LoadStrategy strategy) {
-  std::string message = path + " defines " + std::to_string(info.unique_symbols.size()) +
-                        " STB_GNU_UNIQUE symbol(s), C++ inline or template statics such as '" +
-                        demangled(info.unique_symbols.front()) + "'";
-  if (strategy == LoadStrategy::Namespace)
-    return message +
-           ": glibc never unloads the first object to define one in a namespace, so "
-           "every instance created keeps one of the 15 namespaces until the process "
-           "exits; keep idle instances from being evicted";
-  return message +
-         ": the loader binds every copy to the first copy's definitions, so that "
-         "state is shared by all instances (and the first copy stays loaded until the "
-         "process exits); the namespace strategy isolates it";
-}
-
-std::string static_tls_warning(const std::string &path, const elf::ElfInfo &info) {
-  return path + " has " + std::to_string(info.tls_size) +
-         " bytes of initial-exec TLS (DF_STATIC_TLS): every instance takes that much from "
-         "glibc's small static TLS reserve, so loading many can fail with \"cannot allocate "
-         "memory in static TLS block\"; starting the program with "
-         "GLIBC_TUNABLES=glibc.rtld.optional_static_tls=<bytes> enlarges the reserve";
-}
-
-std::string never_unloaded_warning(const std::string &path, LoadStrategy strategy) {
-  std::string message = path +
-                        " is marked NODELETE (linked with -z nodelete): dlclose never "
-                        "unloads it, so an instance that is evicted keeps its memory";
-  if (strategy == LoadStrategy::Namespace)
-    message += " and one of the 15 namespaces until the process exits";
-  return message + "; keep idle instances from being evicted";
-}
-
-// The sanitizer runtime loaded in this process, if any. Their dlopen
-// interceptors abort the process on RTLD_DEEPBIND (google/sanitizers#611): a
-// deep-bound library would bind malloc and friends past the interceptors.
-const char *sanitizer_in_process() {
-  static const struct {
-    const char *symbol;
-    const char *name;
-  } kSanitizers[] = {
-      {"__asan_init", "AddressSanitizer"},
-      {"__hwasan_init", "HWAddressSanitizer"},
-      {"__tsan_init", "ThreadSanitizer"},
-      {"__msan_init", "MemorySanitizer"},
-  };
-  for (const auto &sanitizer : kSanitizers)
-    if (dlsym(RTLD_DEFAULT, sanitizer.symbol)) return sanitizer.name;
-  return nullptr;
-}
-
-// Names the tunable for the per-process limits dlopen/dlmopen run into.
-LoadError loader_refused(const std::string &what, LoadStrategy strategy, std::uint64_t tls_size) {
-  const char *reason = dlerror();
-  std::string message = what + ": " + (reason ? reason : "unknown error");
-  if (message.find("no more namespaces available") != std::string::npos)
-    return {LoadFailure::LoaderLimit,
-            message +
-                ". glibc has 16 link-map namespaces including the program's own, so at most "
-                "15 instances can be loaded with the namespace strategy at a time (fewer "
-                "if other code uses dlmopen); GLIBC_TUNABLES=glibc.rtld.nns=16 is the most "
-                "it allows and only reserves static TLS for them. Lower the maximum "
-                "number of instances, or use the copy strategy"};
-  if (message.find("static TLS") == std::string::npos) return {LoadFailure::Loader, message};
-  message += ". Every instance of a library with initial-exec TLS";
-  if (tls_size) message += " (" + std::to_string(tls_size) + " bytes here)";
-  message +=
-      " takes space from glibc's static TLS reserve, which is used up: start the program "
-      "with GLIBC_TUNABLES=glibc.rtld.optional_static_tls=<bytes> (default 512)";
-  if (strategy == LoadStrategy::Namespace)
-    message +=
-        " and glibc.rtld.nns=16, which reserves static TLS for the C library every "
-        "namespace loads (GLIBC_TUNABLES=glibc.rtld.nns=16:glibc.rtld.optional_static_tls"
-        "=<bytes>)";
-  return {LoadFailure::LoaderLimit, message};
-}
-
-// ---------------------------------------------------------------------------
 // One load
 
 bool is_noexec(const std::string &directory) {
@@ -304,6 +173,14 @@ std::string origin_of(const std::string &path) {
   return slash == 0 ? "/" : absolute.substr(0, slash);
 }
 
+// A private copy written (and, when pinned, checked), ready for the loader:
+// a file in a private directory, or an anonymous memory file.
+struct Staged {
+  int fd = -1;            // a memory file's descriptor; -1 for a file, closed once written
+  std::string path;       // what the loader opens
+  std::string directory;  // the private directory holding the file; empty for a memory file
+};
+
 class Load {
  public:
   Load(const std::string &path, const LoadOptions &options, LoadError &error)
@@ -315,12 +192,16 @@ class Load {
   void *run() {
     if (!open_source()) return nullptr;
     // Not being an ELF file is the loader's to report; inspection only warns.
-    std::string ignored;
-    info_ = (embedded() ? elf::inspect(std::as_bytes(options_.image), ignored)
-                        : elf::inspect_file(path_, ignored))
-                .value_or(elf::ElfInfo{});
+    // A pinned library is inspected once its copy is checked: the original
+    // may have changed by then.
+    if (!pinned()) {
+      std::string ignored;
+      info_ = (embedded() ? elf::inspect(std::as_bytes(options_.image), ignored)
+                          : elf::inspect_file(path_, ignored))
+                  .value_or(elf::ElfInfo{});
+    }
     choose_strategy();
-    report_inspection();
+    if (!pinned()) report_inspection();
     void *handle = strategy_ == LoadStrategy::Namespace ? in_namespace() : with_dependencies();
     if (handle && !live_libraries().add(handle, memfd_)) return refuse_duplicate(handle);
     return handle;
@@ -328,11 +209,17 @@ class Load {
 
  private:
   bool embedded() const { return !options_.image.empty(); }
+  bool pinned() const { return !options_.sha256.empty(); }
+
+  std::string library_name() const {
+    return (embedded() ? "the library embedded in the shim as " : "the real library ") + path_;
+  }
 
   // Writes the library's bytes into `to`: the embedded image, or the file's.
-  bool fill(int to, std::string &error) {
-    if (embedded()) return write_all(to, options_.image, error);
-    return copy_contents(source_, to, size_, error);
+  // Returns 0 or an error code (platform_posix_files.h).
+  int fill(int to) {
+    if (embedded()) return posix::write_all(to, options_.image);
+    return posix::copy_contents(source_, to, size_);
   }
 
   bool open_source() {
@@ -362,13 +249,25 @@ class Load {
       strategy_ = LoadStrategy::Memfd;
       return;
     }
-    if (strategy_ != LoadStrategy::Copy || !is_noexec(options_.temp_directory)) return;
-    strategy_ = LoadStrategy::Memfd;
-    warn(options_, LoadWarning::NoexecFallback,
-         options_.temp_directory +
-             " is on a filesystem mounted noexec, where a copy cannot be loaded, so instances "
-             "are loaded from memory instead (the memfd strategy); choose a temp directory "
-             "that allows executables, or the memfd strategy, to silence this");
+    if (strategy_ != LoadStrategy::Copy) return;
+    const std::string &directory = options_.temp_directory;
+    if (is_noexec(directory)) {
+      strategy_ = LoadStrategy::Memfd;
+      warn(options_, LoadWarning::NoexecFallback,
+           directory +
+               " is on a filesystem mounted noexec, where a copy cannot be loaded, so instances "
+               "are loaded from memory instead (the memfd strategy); choose a temp directory "
+               "that allows executables, or the memfd strategy, to silence this");
+      return;
+    }
+    if (const std::string risk = posix::temp_directory_risk(directory); !risk.empty()) {
+      strategy_ = LoadStrategy::Memfd;
+      warn(options_, LoadWarning::UnsafeTempDirectory,
+           "private copies in " + directory + " could be swapped by another user before they are "
+           "loaded (" + risk + "), so instances are loaded from memory instead (the memfd "
+           "strategy); choose a temp directory that only root and this user can change, such "
+           "as one under /tmp, or the memfd strategy, to silence this");
+    }
   }
 
   void report_inspection() const {
@@ -379,6 +278,10 @@ class Load {
       warn(options_, LoadWarning::NeverUnloaded, never_unloaded_warning(path_, strategy_));
   }
 
+  void before_load(const std::string &path) const {
+    if (options_.before_load) options_.before_load(options_.before_load_context, path.c_str());
+  }
+
   // Copies live elsewhere than the original, so RUNPATH entries naming $ORIGIN
   // no longer lead to the libraries next to it. Loading those by full path
   // first lets the copy's DT_NEEDED match them by soname. The copy holds its
@@ -386,15 +289,36 @@ class Load {
   void *with_dependencies() {
     flags_ = RTLD_NOW | RTLD_LOCAL | (options_.deepbind ? RTLD_DEEPBIND : 0);
     if ((flags_ & RTLD_DEEPBIND) && refuse_deepbind_under_sanitizer()) return nullptr;
+    Staged staged;
+    const bool in_memory = strategy_ == LoadStrategy::Memfd;
+    if (!(in_memory ? stage_in_memory(staged) : stage_in_directory(staged))) return nullptr;
     std::vector<void *> preloaded;
     void *handle = nullptr;
-    if (preload_dependencies(preloaded))
-      handle = strategy_ == LoadStrategy::Memfd ? from_memfd() : from_copy();
+    if (preload_dependencies(preloaded, [this](const std::string &candidate) {
+          return dlopen(candidate.c_str(), flags_);
+        })) {
+      before_load(staged.path);
+      handle = dlopen(staged.path.c_str(), flags_);
+      if (!handle)
+        error_ = loader_refused(in_memory ? "the loader refused the in-memory copy of " + path_ +
+                                                " (" + staged.path + ")"
+                                          : "the loader refused the copy of " + path_,
+                                strategy_, info_.tls_size);
+    }
     for (void *dependency : preloaded) dlclose(dependency);
+    if (!in_memory)
+      discard(staged);
+    else if (handle)
+      memfd_ = staged.fd;  // the instance's from now on: its path names this instance
+    else
+      close(staged.fd);
     return handle;
   }
 
-  bool preload_dependencies(std::vector<void *> &preloaded) {
+  // Loads (with `open`) each DT_NEEDED library found in the original's
+  // $ORIGIN directories, by full path.
+  bool preload_dependencies(std::vector<void *> &preloaded,
+                            const std::function<void *(const std::string &)> &open) {
     const auto directories = elf::origin_directories(info_, origin_of(path_));
     for (const auto &needed : info_.needed) {
       if (needed.find('/') != std::string::npos) continue;  // a path: not searched at all
@@ -402,7 +326,7 @@ class Load {
         const std::string candidate = directory + "/" + needed;
         struct stat info {};
         if (stat(candidate.c_str(), &info) != 0 || !S_ISREG(info.st_mode)) continue;
-        void *dependency = dlopen(candidate.c_str(), flags_);
+        void *dependency = open(candidate);
         if (!dependency) {
           error_ = loader_refused("cannot load " + candidate + ", which " + path_ + " needs",
                                   strategy_, 0);
@@ -427,10 +351,15 @@ class Load {
     return true;
   }
 
-  void *from_copy();
-  void *from_memfd();
+  bool stage_in_directory(Staged &staged);
+  bool stage_in_memory(Staged &staged);
+  bool fill_and_check(int fd, const std::string &staged_path, const std::string &what,
+                      LoadFailure cause);
+  bool check_pinned(int fd, const std::string &staged_path);
+  bool refuse_truncated(const std::string &file);
+  static void discard(const Staged &staged);
   void *in_namespace();
-  void *embedded_in_namespace();
+  void *in_new_namespace(const std::string &staged_path, const std::string &what);
   void *refuse_duplicate(void *handle);
 
   const std::string &path_;
@@ -444,104 +373,153 @@ class Load {
   int memfd_ = -1;  // the Memfd instance's file, owned by the registry once loaded
 };
 
-// A private directory per copy, so the path glibc compares is unpredictable and
-// never that of another live copy; unlinked right after dlopen.
-void *Load::from_copy() {
+// A private directory per copy (mkdtemp: 0700, unpredictable name), so the
+// path glibc compares is never that of another live copy, and no other user
+// can read, replace or pre-create the copy. Removed right after dlopen.
+bool Load::stage_in_directory(Staged &staged) {
   std::string directory = options_.temp_directory + "/shimpool-XXXXXX";
   if (!mkdtemp(directory.data())) {
     error_ = {LoadFailure::TempDirectory, "cannot create a private directory in " +
                                               options_.temp_directory + ": " + errno_text(errno)};
-    return nullptr;
+    return false;
   }
-  const std::string copy_path = directory + "/" + base_name(path_);
-  void *handle = nullptr;
-  int copy = open(copy_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0700);
-  if (copy < 0) {
-    error_ = {LoadFailure::TempDirectory, "cannot create " + copy_path + ": " + errno_text(errno)};
-  } else {
-    std::string copy_error;
-    bool copied = fill(copy, copy_error);
-    if (close(copy) != 0 && copied) {
-      copied = false;
-      copy_error = errno_text(errno);
-    }
-    if (!copied) {
-      error_ = {LoadFailure::TempDirectory,
-                "cannot copy " + path_ + " to " + copy_path + ": " + copy_error};
-    } else if (!(handle = dlopen(copy_path.c_str(), flags_))) {
-      error_ = loader_refused("the loader refused the copy of " + path_, strategy_, info_.tls_size);
-    }
-    unlink(copy_path.c_str());
+  staged.directory = directory;
+  staged.path = directory + "/" + base_name(path_);
+  // Read-only for its owner: nothing writes it once it is made.
+  int fd = open(staged.path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0500);
+  if (fd < 0) {
+    error_ = {LoadFailure::TempDirectory,
+              "cannot create " + staged.path + ": " + errno_text(errno)};
+    discard(staged);
+    return false;
   }
-  rmdir(directory.c_str());
-  return handle;
+  const std::string what = "cannot copy " + path_ + " to " + staged.path;
+  bool ok = fill_and_check(fd, staged.path, what, LoadFailure::TempDirectory);
+  // Some filesystems report a failed write only when the file is closed.
+  if (close(fd) != 0 && ok) {
+    error_ = {LoadFailure::TempDirectory, what + ": " + errno_text(errno)};
+    ok = false;
+  }
+  if (!ok) discard(staged);
+  return ok;
 }
 
-// glibc matches loaded objects by path string, and /proc/self/fd/N names
-// whatever file holds N now: the memfd stays open for the instance's life so N
-// cannot be reused while the instance is mapped (one descriptor per instance).
-void *Load::from_memfd() {
+// An anonymous memory file, loaded through its /proc/self/fd path. Sealed once
+// written: nothing can change the bytes that were checked.
+bool Load::stage_in_memory(Staged &staged) {
   const std::string label = "shimpool:" + base_name(path_);
-  int memfd = memfd_create(label.c_str(), MFD_CLOEXEC | kMfdExec);
-  if (memfd < 0 && errno == EINVAL)
-    memfd = memfd_create(label.c_str(), MFD_CLOEXEC);  // before Linux 6.3
-  if (memfd < 0) {
+  int fd = memfd_create(label.c_str(), MFD_CLOEXEC | MFD_ALLOW_SEALING | kMfdExec);
+  if (fd < 0 && errno == EINVAL)
+    fd = memfd_create(label.c_str(), MFD_CLOEXEC | MFD_ALLOW_SEALING);  // before Linux 6.3
+  if (fd < 0) {
     const bool limit = errno == EMFILE || errno == ENFILE;
     error_ = {limit ? LoadFailure::LoaderLimit : LoadFailure::Loader,
               "cannot create an in-memory file for " + path_ + ": " + errno_text(errno) +
                   (limit ? " (each memfd instance keeps one file descriptor open; raise the "
                            "limit with ulimit -n, or use the copy strategy)"
                          : "")};
-    return nullptr;
+    return false;
   }
-  std::string copy_error;
-  const std::string fd_path = "/proc/self/fd/" + std::to_string(memfd);
-  void *handle = nullptr;
-  if (!fill(memfd, copy_error))
-    error_ = {LoadFailure::Loader, "cannot copy " + path_ + " into memory: " + copy_error};
-  else if (!(handle = dlopen(fd_path.c_str(), flags_)))
-    error_ =
-        loader_refused("the loader refused the in-memory copy of " + path_ + " (" + fd_path + ")",
-                       strategy_, info_.tls_size);
-  if (handle)
-    memfd_ = memfd;
-  else
-    close(memfd);
-  return handle;
+  staged.fd = fd;
+  staged.path = "/proc/self/fd/" + std::to_string(fd);
+  if (!fill_and_check(fd, staged.path, "cannot copy " + path_ + " into memory",
+                      LoadFailure::LoaderLimit)) {
+    close(fd);
+    return false;
+  }
+  fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL);
+  return true;
+}
+
+// `cause` is what a failed write means here: a temp directory that is full,
+// or memory (and the file size limit) used up.
+bool Load::fill_and_check(int fd, const std::string &staged_path, const std::string &what,
+                          LoadFailure cause) {
+  if (int failure = fill(fd)) {
+    error_ = {cause, what + ": " + posix::io_error_text(failure)};
+    return false;
+  }
+  return check_pinned(fd, staged_path) && !refuse_truncated(staged_path);
+}
+
+// ld.so maps loadable segments past the end of a file and the process dies
+// of SIGBUS when it reads them: a truncated library is refused before that.
+bool Load::refuse_truncated(const std::string &file) {
+  const std::string damage = elf::file_truncation(file);
+  if (damage.empty()) return false;
+  error_ = {LoadFailure::Loader, library_name() + " cannot be loaded: " + damage};
+  return true;
+}
+
+// Hashes the copy itself, which is what the loader will map, never the
+// original, which could be swapped between a check and the load.
+bool Load::check_pinned(int fd, const std::string &staged_path) {
+  if (!pinned()) return true;
+  Sha256::Digest digest;
+  if (int failure = posix::hash_file(fd, digest)) {
+    error_ = {LoadFailure::Loader,
+              "cannot read back the copy of " + path_ + " to check it: " + errno_text(failure)};
+    return false;
+  }
+  if (const std::string actual = to_hex(digest); actual != options_.sha256) {
+    error_ = integrity_mismatch(path_, embedded(), options_.sha256, actual);
+    return false;
+  }
+  std::string ignored;
+  info_ = elf::inspect_file(staged_path, ignored).value_or(elf::ElfInfo{});
+  report_inspection();
+  return true;
+}
+
+void Load::discard(const Staged &staged) {
+  if (!staged.path.empty()) unlink(staged.path.c_str());
+  rmdir(staged.directory.c_str());
 }
 
 // A new namespace starts empty, so the original file itself becomes a separate
 // instance: no copy, nothing on disk, and its $ORIGIN dependencies are found
 // where they are, each namespace getting its own (and its own C library).
+// Embedded bytes, and a pinned library's checked bytes, are loaded from a
+// memory file instead, which is closed once mapped (a new namespace holds no
+// other object of that path to match).
 void *Load::in_namespace() {
-  if (embedded()) return embedded_in_namespace();
-  const std::string path = path_.find('/') == std::string::npos ? "./" + path_ : path_;
-  void *handle = dlmopen(LM_ID_NEWLM, path.c_str(), RTLD_NOW | RTLD_LOCAL);
-  if (!handle)
-    error_ = loader_refused("the loader refused " + path_ + " in a new namespace", strategy_,
-                            info_.tls_size);
+  if (!embedded() && !pinned()) {
+    const std::string path = path_.find('/') == std::string::npos ? "./" + path_ : path_;
+    if (refuse_truncated(path)) return nullptr;
+    before_load(path);
+    void *handle = dlmopen(LM_ID_NEWLM, path.c_str(), RTLD_NOW | RTLD_LOCAL);
+    if (!handle)
+      error_ = loader_refused("the loader refused " + path_ + " in a new namespace", strategy_,
+                              info_.tls_size);
+    return handle;
+  }
+  Staged staged;
+  if (!stage_in_memory(staged)) return nullptr;
+  void *handle = in_new_namespace(staged.path, embedded() ? "the embedded " + path_
+                                                          : "the checked copy of " + path_);
+  close(staged.fd);
   return handle;
 }
 
-// dlmopen needs a file: the embedded bytes go to a memfd for the duration of
-// the load. A new namespace holds no other object of that path to match.
-void *Load::embedded_in_namespace() {
-  int memfd = memfd_create("shimpool:embedded", MFD_CLOEXEC | kMfdExec);
-  if (memfd < 0 && errno == EINVAL) memfd = memfd_create("shimpool:embedded", MFD_CLOEXEC);
-  if (memfd < 0) {
-    error_ = {LoadFailure::Loader,
-              "cannot create an in-memory file for the embedded " + path_ + ": " + errno_text(errno)};
-    return nullptr;
-  }
-  std::string write_error;
+// The staged copy does not sit next to the original, so the dependencies its
+// $ORIGIN names are loaded into the new namespace first, by full path.
+void *Load::in_new_namespace(const std::string &staged_path, const std::string &what) {
+  Lmid_t namespace_id = LM_ID_NEWLM;
+  std::vector<void *> preloaded;
   void *handle = nullptr;
-  const std::string fd_path = "/proc/self/fd/" + std::to_string(memfd);
-  if (!fill(memfd, write_error))
-    error_ = {LoadFailure::Loader, "cannot write the embedded " + path_ + " into memory: " + write_error};
-  else if (!(handle = dlmopen(LM_ID_NEWLM, fd_path.c_str(), RTLD_NOW | RTLD_LOCAL)))
-    error_ = loader_refused("the loader refused the embedded " + path_ + " in a new namespace",
-                            strategy_, info_.tls_size);
-  close(memfd);
+  if (preload_dependencies(preloaded, [&namespace_id](const std::string &candidate) {
+        void *dependency = dlmopen(namespace_id, candidate.c_str(), RTLD_NOW | RTLD_LOCAL);
+        if (dependency && namespace_id == LM_ID_NEWLM)
+          dlinfo(dependency, RTLD_DI_LMID, &namespace_id);
+        return dependency;
+      })) {
+    before_load(staged_path);
+    handle = dlmopen(namespace_id, staged_path.c_str(), RTLD_NOW | RTLD_LOCAL);
+    if (!handle)
+      error_ = loader_refused("the loader refused " + what + " in a new namespace", strategy_,
+                              info_.tls_size);
+  }
+  for (void *dependency : preloaded) dlclose(dependency);
   return handle;
 }
 

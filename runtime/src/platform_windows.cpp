@@ -24,6 +24,8 @@
 
 #include "loads_in_flight.h"
 #include "platform.h"
+#include "platform_common.h"
+#include "sha256.h"
 
 namespace shimpool::platform {
 namespace {
@@ -271,6 +273,44 @@ bool check_readable(const std::string &path, const std::wstring &source, LoadErr
   return true;
 }
 
+// Opens the copy sharing nothing but reading, so no process can change,
+// replace or delete it until the handle is closed, which is after the loader
+// has mapped it. A pinned library's digest is checked through this handle:
+// what is loaded is what was hashed. Returns the handle, or
+// INVALID_HANDLE_VALUE with `error` set (the copy is then deleted).
+HANDLE hold_and_check(const std::string &path, const std::wstring &copy, const LoadOptions &options,
+                      LoadError &error) {
+  HANDLE held = CreateFileW(copy.c_str(), GENERIC_READ, FILE_SHARE_READ, nullptr, OPEN_EXISTING,
+                            FILE_ATTRIBUTE_NORMAL, nullptr);
+  if (held == INVALID_HANDLE_VALUE) {
+    error = {LoadFailure::TempDirectory, "cannot open the copy " + narrow(copy) + " of " + path +
+                                             ": " + error_text(GetLastError())};
+    DeleteFileW(copy.c_str());
+    return INVALID_HANDLE_VALUE;
+  }
+  if (options.sha256.empty()) return held;
+  Sha256 sha;
+  unsigned char buffer[1 << 16];
+  for (;;) {
+    DWORD read = 0;
+    if (!ReadFile(held, buffer, sizeof buffer, &read, nullptr)) {
+      error = {LoadFailure::Loader, "cannot read back the copy of " + path +
+                                        " to check it: " + error_text(GetLastError())};
+      break;
+    }
+    if (read == 0) {
+      const std::string actual = to_hex(sha.finish());
+      if (actual == options.sha256) return held;
+      error = integrity_mismatch(path, !options.image.empty(), options.sha256, actual);
+      break;
+    }
+    sha.update(std::span(buffer, read));
+  }
+  CloseHandle(held);
+  DeleteFileW(copy.c_str());
+  return INVALID_HANDLE_VALUE;
+}
+
 HMODULE load_copy(const std::wstring &copy) {
   HMODULE module = LoadLibraryExW(copy.c_str(), nullptr,
                                   LOAD_LIBRARY_SEARCH_DLL_LOAD_DIR | LOAD_LIBRARY_SEARCH_DEFAULT_DIRS);
@@ -318,9 +358,13 @@ void *load(const std::string &path, const LoadOptions &options, LoadError &error
              "cannot copy " + path + " to " + narrow(copy) + ": " + error_text(copy_error)};
     return nullptr;
   }
+  HANDLE held = hold_and_check(path, copy, options, error);
+  if (held == INVALID_HANDLE_VALUE) return nullptr;
+  if (options.before_load) options.before_load(options.before_load_context, narrow(copy).c_str());
   HMODULE module = load_copy(copy);
+  const DWORD load_error = module ? 0 : GetLastError();
+  CloseHandle(held);
   if (!module) {
-    const DWORD load_error = GetLastError();
     DeleteFileW(copy.c_str());
     error = loader_refused(path, narrow(copy), load_error);
     return nullptr;

@@ -37,6 +37,9 @@ int64_t steady_ns(Pool::Clock::time_point time) {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(time.time_since_epoch()).count();
 }
 
+constexpr std::chrono::milliseconds kFirstCreationBackoff{250};
+constexpr std::chrono::milliseconds kLongestCreationBackoff{8000};
+
 PoolLimits within_bounds(PoolLimits limits) {
   limits.max_instances = std::clamp(limits.max_instances, 1u, Pool::kMaxInstances);
   return limits;
@@ -137,6 +140,7 @@ Instance *Pool::acquire_slow(std::string &error, uint64_t preferred, bool must_b
   bool may_create = true;  // one failed creation per call, then wait for an existing instance
   std::string create_error;
   const Clock::time_point start = Clock::now();
+  if (live_ > 0 && start < creation_retry_at_) may_create = false;  // a recent failure: back off
   auto done = [&](Instance *instance) {
     if (announced) waiters_.fetch_sub(1, kOrder);
     if (waited) counters_.wait_ns += nanoseconds_since(start);
@@ -156,9 +160,17 @@ Instance *Pool::acquire_slow(std::string &error, uint64_t preferred, bool must_b
       std::unique_ptr<Instance> created = create_distinct(create_error);
       lock.lock();
       --creating_;
-      if (created) return done(add_live(std::move(created), /*leased=*/true));
+      if (created) {
+        creation_backoff_ = std::chrono::milliseconds(0);
+        return done(add_live(std::move(created), /*leased=*/true));
+      }
       ++counters_.creation_failures;
       may_create = false;
+      if (live_ > 0) {
+        creation_backoff_ = std::clamp(creation_backoff_ * 2, kFirstCreationBackoff,
+                                       kLongestCreationBackoff);
+        creation_retry_at_ = Clock::now() + creation_backoff_;
+      }
       idle_available_.notify_all();  // waiters re-check: there may be nothing left to wait for
       continue;
     }

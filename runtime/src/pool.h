@@ -118,6 +118,11 @@ class Pool {
   unsigned creating_ = 0;
   uint64_t next_sequence_ = 1;
   unsigned particular_waiters_ = 0;
+  // After a creation fails while other instances are live, calls wait for
+  // those instead of each paying for another failed load, until this time;
+  // the delay doubles with each failure in a row.
+  Clock::time_point creation_retry_at_{};
+  std::chrono::milliseconds creation_backoff_{0};
   // waits, wait_ns, creations, failures, evictions, timeouts, and the calls
   // that got no instance or whose slot was evicted since.
   shimpool_stats counters_{};

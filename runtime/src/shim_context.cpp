@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "errors.h"
+#include "upkeep.h"
 
 namespace shimpool {
 namespace {
@@ -48,6 +49,7 @@ ShimContext::ShimContext(const shimpool_shim_desc &desc, Config config)
   load_options_.warn = &ShimContext::warn;
   load_options_.warn_context = this;
   load_options_.image = config_.embedded;
+  load_options_.sha256 = config_.sha256;
 }
 
 void ShimContext::warn(void *context, platform::LoadWarning kind, const char *message) {
@@ -58,27 +60,13 @@ void ShimContext::warn(void *context, platform::LoadWarning kind, const char *me
 }
 
 void ShimContext::start_upkeep() {
-  const PoolLimits &limits = config_.limits;
-  if (limits.min_instances == 0 && limits.idle_timeout.count() == 0) return;
+  if (!needs_upkeep(config_.limits)) return;
   // Detached and never ending: the context outlives every thread that uses it.
   std::thread([this] {
-    std::string ignored;  // a failed prewarm is counted; the first call reports it
-    pool_.prewarm(ignored);
-    const auto idle = config_.limits.idle_timeout;
-    if (idle.count() == 0) return;
-    if (config_.strategy == platform::LoadStrategy::Namespace) {
-      // glibc does not give back a namespace's static TLS when it is unloaded:
-      // evicting and reloading would exhaust it after a dozen instances.
-      warn(this, platform::LoadWarning::NeverUnloaded,
-           "idle eviction is off with the namespace strategy: glibc does not return an unloaded "
-           "namespace's static TLS, so reloading instances would soon fail");
-      return;
-    }
-    const auto tick = std::max(idle / 4, std::chrono::milliseconds(5));
-    for (;;) {
+    run_upkeep(pool_, config_, &ShimContext::warn, this, [](std::chrono::milliseconds tick) {
       std::this_thread::sleep_for(tick);
-      pool_.evict_idle(Pool::Clock::now());
-    }
+      return true;
+    });
   }).detach();
 }
 
@@ -93,6 +81,10 @@ std::string ShimContext::advice_for(platform::LoadFailure cause) const {
     case platform::LoadFailure::LoaderLimit:
       return "Lower " + variable_name(desc_, "MAX_INSTANCES") +
              ", or choose another strategy with " + variable_name(desc_, "STRATEGY");
+    case platform::LoadFailure::Integrity:
+      return "Set " + library_variable +
+             " to the library the shim was generated for, or regenerate the shim with "
+             "--pin-sha256 for this one";
     case platform::LoadFailure::Loader:
       return "Set " + library_variable +
              " to the original library built for this platform, and check that its "
@@ -103,6 +95,22 @@ std::string ShimContext::advice_for(platform::LoadFailure cause) const {
 }
 
 std::unique_ptr<Instance> ShimContext::create(std::string &error) {
+  std::unique_ptr<Instance> instance = load_instance(error);
+  if (!instance) {
+    // The pool keeps serving from the instances it has: say so once, rather
+    // than let a host run on fewer instances than configured without a word.
+    const uint64_t live = pool_.stats().live_instances;
+    if (live > 0 && !warned_creation_failed_.exchange(true))
+      std::fprintf(stderr,
+                   "shimpool[%s]: warning: could not load another instance, so calls wait for the "
+                   "%llu already loaded: %s (later failures are only counted, in the statistics' "
+                   "creation_failures)\n",
+                   desc_.name, static_cast<unsigned long long>(live), error.c_str());
+  }
+  return instance;
+}
+
+std::unique_ptr<Instance> ShimContext::load_instance(std::string &error) {
   platform::LoadError load_error;
   void *library = platform::load_private_copy(config_.real_library, load_options_, load_error);
   if (!library) {

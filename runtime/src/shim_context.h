@@ -39,6 +39,8 @@ class ShimContext final : public InstanceSource {
   }
 
  private:
+  // Loads and resolves one instance; create() adds the warning.
+  std::unique_ptr<Instance> load_instance(std::string &error);
   // Prewarms the minimum and evicts idle instances, on a thread of its own.
   void start_upkeep();
   // Which variable to set for a load failure of this kind.
@@ -53,6 +55,7 @@ class ShimContext final : public InstanceSource {
   Pool pool_;
   std::atomic<uint64_t> sessions_open_{0};
   std::atomic<unsigned> warned_kinds_{0};  // bit per platform::LoadWarning
+  std::atomic<bool> warned_creation_failed_{false};
 };
 
 }  // namespace shimpool

@@ -332,7 +332,7 @@ TEST(Emitter, DefFileWritesTheExportsItIsGiven) {
 TEST(Emitter, WithoutEmbeddingTheDescriptorHasNoBytes) {
   const std::string source = emit_shim(toto_model(), {"libtoto.real.so", 8})[0].content;
   EXPECT_NE(source.find("  \"copy\", /* strategy */\n  NULL, /* embedded_begin: nothing embedded */\n"
-                        "  NULL, /* embedded_end */\n};"),
+                        "  NULL, /* embedded_end */\n  NULL, /* sha256: not pinned */\n};"),
             std::string::npos)
       << source;
   EXPECT_EQ(source.find("__asm__"), std::string::npos) << source;
@@ -364,7 +364,8 @@ TEST(Emitter, EmbeddingIncludesTheLibraryBetweenTwoLabels) {
             std::string::npos)
       << source;
   EXPECT_NE(source.find("  \"copy\", /* strategy */\n  shimpool_embedded_begin_toto, /* embedded_begin */\n"
-                        "  shimpool_embedded_end_toto, /* embedded_end */\n};"),
+                        "  shimpool_embedded_end_toto, /* embedded_end */\n"
+                        "  NULL, /* sha256: not pinned */\n};"),
             std::string::npos)
       << source;
   EXPECT_NE(source.find("  \"libtoto.so.3\",\n"), std::string::npos) << "real_library stays the name";

@@ -17,7 +17,7 @@ class Config : public ::testing::Test {
   }
   shimpool_shim_desc desc_{"cfgtest", "SHIMPOOL_CFGTEST_", "libcfg.real.so", nullptr, 0, 6, 1,
                            0,         0,                   nullptr,          "memfd", nullptr,
-                           nullptr};
+                           nullptr,   nullptr};
   std::string error_;
 };
 
@@ -69,6 +69,31 @@ TEST_F(Config, EmbeddedBytesAreUsedUnlessTheEnvironmentNamesALibrary) {
   ASSERT_TRUE(config) << error_;
   EXPECT_TRUE(config->embedded.empty()) << "a library named at run time beats the embedded one";
   EXPECT_EQ(config->real_library, "/lib/libpatched.so");
+}
+
+TEST_F(Config, ThePinIsKeptLowerCaseEvenWhenTheEnvironmentNamesALibrary) {
+  const std::string digest(64, 'A');
+  desc_.sha256 = digest.c_str();
+  setenv("SHIMPOOL_CFGTEST_REAL_LIBRARY", "/lib/libpatched.so", 1);
+  auto config = load_config(desc_, "/opt/app/", error_);
+  ASSERT_TRUE(config) << error_;
+  EXPECT_EQ(config->sha256, std::string(64, 'a')) << "a library named at run time is still checked";
+}
+
+TEST_F(Config, NoPinMeansNoCheck) {
+  for (const char *none : {static_cast<const char *>(nullptr), ""}) {
+    desc_.sha256 = none;
+    auto config = load_config(desc_, "/opt/app/", error_);
+    ASSERT_TRUE(config) << error_;
+    EXPECT_TRUE(config->sha256.empty());
+  }
+}
+
+TEST_F(Config, AMalformedPinIsRejected) {
+  desc_.sha256 = "12ab";
+  EXPECT_FALSE(load_config(desc_, "/opt/app/", error_));
+  EXPECT_EQ(error_, "the shim's pinned SHA-256 '12ab' is not 64 hexadecimal digits; regenerate the "
+                    "shim with --pin-sha256");
 }
 
 }  // namespace

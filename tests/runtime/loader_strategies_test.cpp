@@ -3,6 +3,7 @@
 // fallback, the loader limits and the ELF inspection that warns about them.
 #include <dirent.h>
 #include <dlfcn.h>
+#include <elf.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/mman.h>
@@ -602,18 +603,41 @@ TEST(ElfInspect, RefusesWhatIsNotASharedLibrary) {
   EXPECT_EQ(error, "not an ELF file");
 }
 
+// ld.so would map segments past the end of a cut file and die of SIGBUS:
+// every cut before the end of the last loadable segment is recognised, none
+// after it, and what is not ELF is left to the loader.
+TEST(ElfInspect, RecognisesTruncatedLibraries) {
+  const auto bytes = file_bytes(SHIMPOOL_COUNTER_FIXTURE);
+  EXPECT_EQ(elf::truncation(bytes), "");
+  size_t whole_from = bytes.size();  // the shortest cut that still holds every segment
+  while (whole_from > sizeof(Elf64_Ehdr) &&
+         elf::truncation(std::span(bytes).first(whole_from - 1)).empty())
+    --whole_from;
+  EXPECT_GT(whole_from, 4096u) << "the loadable segments end past the first page";
+  for (size_t size = sizeof(Elf64_Ehdr); size < whole_from; ++size)
+    ASSERT_NE(elf::truncation(std::span(bytes).first(size)), "") << size;
+  EXPECT_EQ(elf::truncation(std::span(bytes).first(2048)),
+            "it holds 2048 bytes, but its program headers say " + std::to_string(whole_from) +
+                " (the file is truncated or damaged)");
+  const char text[] = "this is not an ELF file, however long it is";
+  EXPECT_EQ(elf::truncation(std::as_bytes(std::span(text))), "");
+}
+
 // A damaged file must give an answer, never a crash: every truncation, and
 // every single byte overwritten.
 TEST(ElfInspect, SurvivesTruncatedAndDamagedFiles) {
   auto bytes = file_bytes(SHIMPOOL_ORIGIN_FIXTURE);
   ASSERT_GT(bytes.size(), 4096u);
   std::string error;
-  for (size_t size = 0; size < bytes.size(); ++size)
+  for (size_t size = 0; size < bytes.size(); ++size) {
     elf::inspect(std::span(bytes).first(size), error);
+    elf::truncation(std::span(bytes).first(size));
+  }
   for (auto &byte : bytes) {
     const std::byte original = byte;
     byte = std::byte{0xff};
     elf::inspect(bytes, error);
+    elf::truncation(bytes);
     byte = original;
   }
   EXPECT_TRUE(elf::inspect(bytes, error)) << error;

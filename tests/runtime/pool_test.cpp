@@ -18,7 +18,8 @@ using namespace std::chrono_literals;
 class FakeSource : public InstanceSource {
  public:
   std::unique_ptr<Instance> create(std::string &error) override {
-    if (fail_next.exchange(false)) {
+    ++attempts;
+    if (fail_next.exchange(false) || fail_always) {
       error = "fake creation failure";
       return nullptr;
     }
@@ -32,6 +33,8 @@ class FakeSource : public InstanceSource {
   std::atomic<int> created{0};
   std::atomic<int> destroyed{0};
   std::atomic<bool> fail_next{false};
+  std::atomic<bool> fail_always{false};
+  std::atomic<int> attempts{0};
 };
 
 // A source that hands out the same library twice, like a loader that was
@@ -163,6 +166,30 @@ TEST(Pool, KeepsServingFromExistingInstancesWhenCreationFails) {
   pool.leave();
   ASSERT_EQ(other.wait_for(10s), std::future_status::ready);
   EXPECT_EQ(other.get(), held);
+  EXPECT_EQ(pool.stats().creation_failures, 1u);
+}
+
+TEST(Pool, AfterAFailedCreationOtherCallsWaitInsteadOfFailingAgain) {
+  FakeSource source;
+  Pool pool(source, PoolLimits{0, 3});
+  std::string error;
+  Instance *held = pool.enter(error);
+  ASSERT_NE(held, nullptr);
+  source.fail_always = true;
+  auto waiter = [&] {
+    std::string e;
+    Instance *instance = pool.enter(e);  // cannot create: waits for the live one
+    pool.leave();
+    return instance;
+  };
+  auto first = std::async(std::launch::async, waiter);
+  while (source.attempts < 2) std::this_thread::sleep_for(1ms);  // its creation failed
+  auto second = std::async(std::launch::async, waiter);
+  while (pool.stats().waits < 2) std::this_thread::sleep_for(1ms);
+  pool.leave();
+  EXPECT_EQ(first.get(), held);
+  EXPECT_EQ(second.get(), held);
+  EXPECT_EQ(source.attempts, 2) << "the second call backed off instead of loading again";
   EXPECT_EQ(pool.stats().creation_failures, 1u);
 }
 

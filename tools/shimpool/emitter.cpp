@@ -260,6 +260,8 @@ std::vector<OutputFile> emit_shim(const ApiModel &model, const ShimSettings &set
   context.set("acquire_timeout_ms", std::to_string(settings.acquire_timeout_ms));
   context.set("strategy", settings.strategy);
   set_embedding(context, model.name, settings.embedded_library);
+  context.set("pinned", !settings.sha256.empty());
+  context.set("sha256_field", settings.sha256.empty() ? "NULL" : "\"" + settings.sha256 + "\"");
 
   data def_lines{data::type::list};
   for (const DefExport &entry : def_exports) def_lines.push_back(data("line", entry.line()));

@@ -21,6 +21,9 @@ struct ShimSettings {
   // The real library to link into the shim (--embed), an absolute path; the
   // runtime writes its instances from these bytes. Empty: none.
   std::string embedded_library = {};
+  // The SHA-256 the real library must have at run time, 64 lower-case hex
+  // digits (--pin-sha256); empty: not pinned.
+  std::string sha256 = {};
 };
 
 struct OutputFile {

@@ -15,11 +15,14 @@
 #include <llvm/IR/DataLayout.h>
 #include <llvm/Support/FileSystem.h>
 #include <llvm/Support/Path.h>
+#include <llvm/Support/VirtualFileSystem.h>
 #include <llvm/Support/raw_ostream.h>
 
 #include <map>
 #include <regex>
 #include <set>
+
+#include "name_regex.h"
 
 namespace shimpool {
 namespace {
@@ -337,15 +340,16 @@ class FunctionCollector : public clang::RecursiveASTVisitor<FunctionCollector> {
   bool compile_patterns(const std::vector<std::string> &patterns, const char *flag,
                         std::vector<std::regex> &out) const {
     for (const std::string &pattern : patterns) {
-      try {
-        out.emplace_back(pattern, std::regex::ECMAScript);
-      } catch (const std::regex_error &e) {
+      std::string error;
+      std::optional<std::regex> regex = compile_name_regex(pattern, error);
+      if (!regex) {
         auto &diagnostics = context_.getDiagnostics();
         diagnostics.Report(diagnostics.getCustomDiagID(clang::DiagnosticsEngine::Error, "%0"))
             << (std::string(flag) + " '" + pattern + "' is not a valid regular expression: " +
-                e.what());
+                error);
         return false;
       }
+      out.push_back(std::move(*regex));
     }
     return true;
   }
@@ -577,17 +581,28 @@ class FunctionCollector : public clang::RecursiveASTVisitor<FunctionCollector> {
     return false;
   }
 
-  static bool holds_no_pointer(const clang::RecordDecl *record) {
-    if (!record->getDefinition()) return false;
-    for (const clang::FieldDecl *field : record->getDefinition()->fields()) {
+  // Remembered per struct: one nesting others by value several times over
+  // would otherwise be walked once per path, exponentially many.
+  bool holds_no_pointer(const clang::RecordDecl *record) const {
+    const clang::RecordDecl *definition = record->getDefinition();
+    if (!definition) return false;
+    if (auto known = pointer_free_.find(definition); known != pointer_free_.end())
+      return known->second;
+    bool result = true;
+    for (const clang::FieldDecl *field : definition->fields()) {
       clang::QualType type = field->getType().getCanonicalType();
       while (const auto *array = type->getAsArrayTypeUnsafe()) type = array->getElementType();
-      if (type->isPointerType() || type->isReferenceType() || type->isMemberPointerType())
-        return false;
-      if (const auto *inner = type->getAsRecordDecl(); inner && !holds_no_pointer(inner))
-        return false;
+      if (type->isPointerType() || type->isReferenceType() || type->isMemberPointerType()) {
+        result = false;
+        break;
+      }
+      if (const auto *inner = type->getAsRecordDecl(); inner && !holds_no_pointer(inner)) {
+        result = false;
+        break;
+      }
     }
-    return true;
+    pointer_free_[definition] = result;
+    return result;
   }
 
   void report(clang::DiagnosticsEngine::Level level, const clang::Decl *decl,
@@ -603,6 +618,7 @@ class FunctionCollector : public clang::RecursiveASTVisitor<FunctionCollector> {
   clang::PrintingPolicy policy_;
   TypeSpeller speller_;
   mutable clang::ASTNameGenerator symbol_names_;
+  mutable std::map<const clang::RecordDecl *, bool> pointer_free_;  // see holds_no_pointer
   char global_prefix_;  // '_' on i686 Windows and Darwin, none on ELF and x86_64 Windows
   std::set<std::string> seen_;
   std::set<const clang::VarDecl *> seen_data_;
@@ -656,6 +672,18 @@ bool is_cplusplus(const std::vector<std::string> &args, const std::string &heade
   }
   llvm::StringRef extension = llvm::sys::path::extension(header);
   return extension == ".hpp" || extension == ".hh" || extension == ".hxx" || extension == ".H";
+}
+
+// The files the parse reads: the real ones, under the request's in-memory files.
+llvm::IntrusiveRefCntPtr<llvm::vfs::FileSystem> file_system_for(const ParseRequest &request) {
+  llvm::IntrusiveRefCntPtr<llvm::vfs::FileSystem> real = llvm::vfs::getRealFileSystem();
+  if (request.in_memory_files.empty()) return real;
+  auto memory = llvm::makeIntrusiveRefCnt<llvm::vfs::InMemoryFileSystem>();
+  for (const auto &[path, text] : request.in_memory_files)
+    memory->addFile(path, 0, llvm::MemoryBuffer::getMemBufferCopy(text, path));
+  auto overlay = llvm::makeIntrusiveRefCnt<llvm::vfs::OverlayFileSystem>(real);
+  overlay->pushOverlay(memory);
+  return overlay;
 }
 
 }  // namespace
@@ -744,23 +772,27 @@ std::optional<ApiModel> parse_headers(const ParseRequest &request, llvm::raw_ost
   diagnostic_options->ShowColors = false;
   clang::TextDiagnosticPrinter printer(diagnostics, diagnostic_options.get());
 
+  llvm::IntrusiveRefCntPtr<llvm::vfs::FileSystem> file_system = file_system_for(request);
   std::set<llvm::sys::fs::UniqueID> header_ids;
   std::vector<std::string> absolute_headers;
   bool missing = false;
   for (const std::string &header : request.headers) {
     llvm::SmallString<256> path(header);
-    llvm::sys::fs::make_absolute(path);
-    llvm::sys::fs::UniqueID id;
-    if (llvm::sys::fs::getUniqueID(path, id)) {
+    file_system->makeAbsolute(path);
+    llvm::ErrorOr<llvm::vfs::Status> status = file_system->status(path);
+    if (!status) {
       diagnostics << "shimpool: error: cannot read header '" << header
                   << "': no such file; check the path\n";
       missing = true;
       continue;
     }
-    header_ids.insert(id);
+    header_ids.insert(status->getUniqueID());
     absolute_headers.emplace_back(path.str());
   }
-  if (missing) return std::nullopt;
+  if (missing || absolute_headers.empty()) {
+    if (!missing) diagnostics << "shimpool: error: no header to parse\n";
+    return std::nullopt;
+  }
 
   std::vector<std::string> clang_args;
   if (!request.build_directory.empty()) {
@@ -777,8 +809,11 @@ std::optional<ApiModel> parse_headers(const ParseRequest &request, llvm::raw_ost
   // The last header is the main file and the others are -include'd before it,
   // so every header is parsed in one translation unit, in the order given.
   const bool cplusplus = is_cplusplus(clang_args, absolute_headers.back());
+  // "#pragma clang __debug crash" (and overflow_stack, llvm_fatal_error...) in
+  // a header would crash the generator: Clang's release builds keep them.
   std::vector<std::string> command{"clang", "-fsyntax-only", "-resource-dir",
-                                   clang_resource_directory()};
+                                   clang_resource_directory(), "-Xclang",
+                                   "-disable-pragma-debug-crash"};
   command.insert(command.end(), clang_args.begin(), clang_args.end());
   for (size_t i = 0; i + 1 < absolute_headers.size(); ++i) {
     command.push_back("-include");
@@ -789,7 +824,7 @@ std::optional<ApiModel> parse_headers(const ParseRequest &request, llvm::raw_ost
   command.push_back(absolute_headers.back());
 
   llvm::IntrusiveRefCntPtr<clang::FileManager> files(
-      new clang::FileManager(clang::FileSystemOptions()));
+      new clang::FileManager(clang::FileSystemOptions(), file_system));
   clang::tooling::ToolInvocation invocation(
       command, std::make_unique<CollectAction>(header_ids, request, model), files.get());
   invocation.setDiagnosticConsumer(&printer);

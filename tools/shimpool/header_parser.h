@@ -28,6 +28,9 @@ struct ParseRequest {
   // compiling one of the headers, else of its first entry, come before
   // `clang_args`. Empty: none.
   std::string build_directory = {};
+  // Files read from memory instead of disk (absolute path -> contents), over
+  // the real file system: a header can be parsed without being written out.
+  std::map<std::string, std::string> in_memory_files = {};
 };
 
 // The names tried, in order, for the va_list twin of variadic function `name`:

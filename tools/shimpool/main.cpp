@@ -20,7 +20,9 @@
 #include "header_parser.h"
 #include "list_command.h"
 #include "output_writer.h"
+#include "pin_sha256.h"
 #include "policies.h"
+#include "verify_command.h"
 #include "version.h"
 
 namespace {
@@ -38,6 +40,7 @@ struct GenerateOptions {
   std::string build_directory;                     // -p: holds compile_commands.json
   std::string exports_from;                        // the original DLL whose exports the .def keeps
   std::string embed;                               // the real library to link into the shim
+  std::optional<std::string> pin_sha256;           // --pin-sha256: a digest, or "" to hash the library
   // Pool defaults: a flag given on the command line beats the policy file.
   std::optional<std::string> real_library, strategy;
   std::optional<unsigned> max_instances, min_instances, idle_timeout_ms, acquire_timeout_ms;
@@ -186,6 +189,17 @@ int run_generate(const GenerateOptions &options, const std::vector<std::string> 
   }
   llvm::errs().flush();
   if (settings.real_library.empty()) settings.real_library = default_real_library(options, *model);
+  if (options.pin_sha256) {
+    std::string error;
+    const std::string &library =
+        settings.embedded_library.empty() ? settings.real_library : settings.embedded_library;
+    auto digest = pinned_sha256(*options.pin_sha256, library, error);
+    if (!digest) {
+      fmt::print(stderr, "shimpool: error: {}\n", error);
+      return kExitUsageError;
+    }
+    settings.sha256 = *digest;
+  }
   auto def_exports = def_exports_for(options, *model);
   if (!def_exports) {
     fmt::print(stderr, "shimpool: error: no shim generated; fix the errors above\n");
@@ -276,6 +290,11 @@ int main(int argc, char **argv) {
   auto *acquire_option = generate_command->add_option(
       "--acquire-timeout-ms", acquire_timeout_ms,
       "Longest wait of a call for an instance; 0 no limit [default: 0]");
+  std::string pin_sha256;
+  auto *pin_option = generate_command->add_flag(
+      "--pin-sha256{}", pin_sha256,
+      "Pin the real library's SHA-256: instances load only bytes with this digest. "
+      "--pin-sha256=HEX gives it; alone, it hashes the --embed or --real-library file now");
   std::string strategy;
   auto *strategy_option =
       generate_command
@@ -289,6 +308,7 @@ int main(int argc, char **argv) {
 
   const shimpool::ListCommand list_command = shimpool::add_list_command(app);
   const shimpool::CheckExportsCommand check_exports_command = shimpool::add_check_exports_command(app);
+  const shimpool::VerifyCommand verify_command = shimpool::add_verify_command(app);
 
   try {
     app.parse(args);
@@ -308,6 +328,7 @@ int main(int argc, char **argv) {
   };
   if (real_library_option->count()) generate.real_library = real_library;
   if (strategy_option->count()) generate.strategy = strategy;
+  if (pin_option->count()) generate.pin_sha256 = pin_sha256;
   generate.max_instances = given(max_option, max_instances);
   generate.min_instances = given(min_option, min_instances);
   generate.idle_timeout_ms = given(idle_option, idle_timeout_ms);
@@ -315,5 +336,6 @@ int main(int argc, char **argv) {
   if (generate_command->parsed()) return run_generate(generate, clang_args);
   if (list_command.command->parsed()) return list_command.run(clang_args);
   if (check_exports_command.command->parsed()) return check_exports_command.run(clang_args);
+  if (verify_command.command->parsed()) return verify_command.run(clang_args);
   return kExitUsageError;
 }

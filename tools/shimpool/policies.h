@@ -5,6 +5,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "api_model.h"
@@ -39,6 +40,9 @@ bool parse_variadic_flag(const std::string &text, std::map<std::string, std::str
 
 // Reads a policy file; prints Clang-style diagnostics and returns nullopt on error.
 std::optional<PolicyFile> read_policy_file(const std::string &path, llvm::raw_ostream &diagnostics);
+// The same for a policy file's text; `path` names it in the diagnostics.
+std::optional<PolicyFile> read_policy_text(std::string_view text, const std::string &path,
+                                           llvm::raw_ostream &diagnostics);
 
 // A command's policy inputs: the policy file (empty when none) and the flags.
 struct PolicySources {

@@ -48,6 +48,10 @@ typedef struct shimpool_shim_desc {
    * --embed`; instances are written from them. NULL when there are none. */
   const unsigned char *embedded_begin;
   const unsigned char *embedded_end;
+  /* The SHA-256 the real library must have, 64 hex digits (`shimpool generate
+   * --pin-sha256`): instances are loaded only from copies whose bytes have it.
+   * NULL or "" when not pinned. */
+  const char *sha256;
 } shimpool_shim_desc;
 
 /* Replays one recorded `broadcast` call on an instance. */

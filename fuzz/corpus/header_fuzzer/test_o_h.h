@@ -1,0 +1,4 @@
+int zeta(void);
+int alpha(void);
+struct s { int m; };
+int mu(void);

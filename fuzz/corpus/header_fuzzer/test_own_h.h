@@ -1,0 +1,3 @@
+#include "dep.h"
+#include <stddef.h>
+int own_function(size_t n);

@@ -1,0 +1,2 @@
+int (*r_pick(int which))(int, int);
+void (*r_signal(int sig, void (*fn)(int)))(int);

@@ -1,0 +1,1 @@
+void v_reset(void);

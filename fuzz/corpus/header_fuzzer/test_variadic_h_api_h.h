@@ -1,0 +1,1 @@
+API_EXPORT int api_g(int);

@@ -1,0 +1,2 @@
+#include "inc.h"
+int i_print(const char *fmt, ...);

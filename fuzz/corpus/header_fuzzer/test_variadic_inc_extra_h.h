@@ -1,0 +1,1 @@
+#define EXTRA_OK 1

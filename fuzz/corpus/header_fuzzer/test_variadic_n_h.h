@@ -1,0 +1,2 @@
+int n_ok(int);
+int n_log(int level, const char *fmt, ...);

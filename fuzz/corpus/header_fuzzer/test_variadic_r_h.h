@@ -1,0 +1,3 @@
+#include <stdarg.h>
+void r_log(int n, ...);
+void r_vlog(int n, va_list ap);

@@ -1,0 +1,11 @@
+struct s0 { int a; };
+struct s1 { struct s0 f0; struct s0 f1; struct s0 f2; struct s0 f3; struct s0 f4; struct s0 f5; struct s0 f6; struct s0 f7; };
+struct s2 { struct s1 f0; struct s1 f1; struct s1 f2; struct s1 f3; struct s1 f4; struct s1 f5; struct s1 f6; struct s1 f7; };
+struct s3 { struct s2 f0; struct s2 f1; struct s2 f2; struct s2 f3; struct s2 f4; struct s2 f5; struct s2 f6; struct s2 f7; };
+struct s4 { struct s3 f0; struct s3 f1; struct s3 f2; struct s3 f3; struct s3 f4; struct s3 f5; struct s3 f6; struct s3 f7; };
+struct s5 { struct s4 f0; struct s4 f1; struct s4 f2; struct s4 f3; struct s4 f4; struct s4 f5; struct s4 f6; struct s4 f7; };
+struct s6 { struct s5 f0; struct s5 f1; struct s5 f2; struct s5 f3; struct s5 f4; struct s5 f5; struct s5 f6; struct s5 f7; };
+struct s7 { struct s6 f0; struct s6 f1; struct s6 f2; struct s6 f3; struct s6 f4; struct s6 f5; struct s6 f6; struct s6 f7; };
+struct s8 { struct s7 f0; struct s7 f1; struct s7 f2; struct s7 f3; struct s7 f4; struct s7 f5; struct s7 f6; struct s7 f7; };
+struct s9 { struct s8 f0; struct s8 f1; struct s8 f2; struct s8 f3; struct s8 f4; struct s8 f5; struct s8 f6; struct s8 f7; };
+void blow(struct s9 v);

@@ -1,0 +1,2 @@
+#pragma clang __debug assert
+int dbg_assert(int);

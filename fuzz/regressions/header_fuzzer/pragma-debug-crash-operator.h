@@ -1,0 +1,2 @@
+_Pragma("clang __debug crash")
+int dbg_operator(int);

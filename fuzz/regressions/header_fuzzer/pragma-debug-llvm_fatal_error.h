@@ -1,0 +1,2 @@
+#pragma clang __debug llvm_fatal_error
+int dbg_llvm_fatal_error(int);

@@ -1,0 +1,2 @@
+#pragma clang __debug llvm_unreachable
+int dbg_llvm_unreachable(int);

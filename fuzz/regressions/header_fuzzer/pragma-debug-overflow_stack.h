@@ -1,0 +1,2 @@
+#pragma clang __debug overflow_stack
+int dbg_overflow_stack(int);
