@@ -12,12 +12,15 @@
 #include <clang/Tooling/ArgumentsAdjusters.h>
 #include <clang/Tooling/CompilationDatabase.h>
 #include <clang/Tooling/Tooling.h>
+#include <llvm/Config/llvm-config.h>
 #include <llvm/IR/DataLayout.h>
+#include <llvm/Support/CrashRecoveryContext.h>
 #include <llvm/Support/FileSystem.h>
 #include <llvm/Support/Path.h>
 #include <llvm/Support/VirtualFileSystem.h>
 #include <llvm/Support/raw_ostream.h>
 
+#include <cstdlib>
 #include <map>
 #include <regex>
 #include <set>
@@ -626,6 +629,9 @@ class FunctionCollector : public clang::RecursiveASTVisitor<FunctionCollector> {
   std::vector<std::pair<const clang::FunctionDecl *, const clang::FunctionDecl *>> candidates_;
 };
 
+// Set while shimpool's own code reads the AST: a crash then is not Clang's.
+thread_local bool collecting = false;
+
 class CollectAction : public clang::ASTFrontendAction {
  public:
   CollectAction(std::set<llvm::sys::fs::UniqueID> headers, const ParseRequest &request,
@@ -649,9 +655,11 @@ class CollectAction : public clang::ASTFrontendAction {
         : headers(headers), request(request), model(model) {}
     void HandleTranslationUnit(clang::ASTContext &context) override {
       if (context.getDiagnostics().hasErrorOccurred()) return;  // the AST may be incomplete
+      collecting = true;
       FunctionCollector collector(context, headers, model.functions);
       collector.TraverseDecl(context.getTranslationUnitDecl());
       collector.finish(request);
+      collecting = false;
     }
     const std::set<llvm::sys::fs::UniqueID> &headers;
     const ParseRequest &request;
@@ -829,8 +837,25 @@ std::optional<ApiModel> parse_headers(const ParseRequest &request, llvm::raw_ost
       command, std::make_unique<CollectAction>(header_ids, request, model), files.get());
   invocation.setDiagnosticConsumer(&printer);
   invocation.setDiagnosticOptions(diagnostic_options.get());
-  const bool parsed = invocation.run();
+  // Clang 19 crashes on some invalid declarations ("void f(x(y) ...);" in C):
+  // such a crash is recovered from and reported as an error. One in
+  // shimpool's own code is not: it aborts, as it would without recovery.
+  bool parsed = false;
+  collecting = false;
+  llvm::CrashRecoveryContext::Enable();
+  const bool survived = llvm::CrashRecoveryContext().RunSafely([&] { parsed = invocation.run(); });
+  llvm::CrashRecoveryContext::Disable();
   diagnostics.flush();
+  if (!survived && collecting) {
+    llvm::errs() << "shimpool: internal error: crashed reading the parsed headers\n";
+    std::abort();
+  }
+  if (!survived) {
+    diagnostics << "shimpool: error: Clang crashed parsing the headers (a bug in Clang "
+                << LLVM_VERSION_MAJOR << "); fix the errors above, if any, or simplify the "
+                << "declaration it stopped at\n";
+    return std::nullopt;
+  }
   if (!parsed || printer.getNumErrors() > 0) return std::nullopt;
   return model;
 }
