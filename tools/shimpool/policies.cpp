@@ -16,6 +16,7 @@
 #include <toml++/toml.h>
 #include <llvm/Support/raw_ostream.h>
 
+#include <optional>
 #include <regex>
 
 #include "name_regex.h"
@@ -127,7 +128,12 @@ bool check_fits(const Function &function, llvm::raw_ostream &diagnostics) {
 template <typename T>
 bool read_pool_number(const toml::node &node, const std::string &path, const std::string &key,
                       T low, T high, T &out, llvm::raw_ostream &diagnostics) {
-  auto value = node.value<int64_t>();
+  std::optional<int64_t> value;
+  // toml++ converts a float to an integer without a range check (undefined
+  // behaviour for 1e308): only a float already in range gets that far.
+  const auto *real = node.as_floating_point();
+  if (!real || (real->get() >= static_cast<double>(low) && real->get() <= static_cast<double>(high)))
+    value = node.value<int64_t>();
   if (!value || *value < static_cast<int64_t>(low) || *value > static_cast<int64_t>(high)) {
     diagnostics << at(path, node.source()) << ": error: [pool] " << key
                 << " must be a whole number from " << low << " to " << high << "\n";
